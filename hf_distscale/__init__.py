@@ -1,0 +1,3 @@
+"""hf_distscale: distributional scaling of emergent capabilities across seed populations."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,52 @@
+"""`hf-distscale <verb>`: one verb per pipeline stage.
+
+Each stage module owns its verb through `register(subparsers)`; the parser
+sets `func`, which receives the parsed arguments. Bad input surfaces as a
+ValueError or FileNotFoundError and becomes one line on stderr with exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# Pipeline order: task -> training -> evaluation -> analysis -> hub -> leaderboard.
+STAGE_MODULES = [
+    "hf_distscale.data.cli",
+    "hf_distscale.training.cli",
+    "hf_distscale.evaluation.cli",
+    "hf_distscale.analysis.cli",
+    "hf_distscale.demo",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hf-distscale",
+        description="Train, evaluate and analyse seed populations for emergent capabilities.",
+    )
+    subparsers = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+    for name in STAGE_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as err:
+            if err.name != name:
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except (ValueError, FileNotFoundError) as err:
+        print(f"hf-distscale {args.verb}: error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
