@@ -1,0 +1,167 @@
+"""Distributional scaling fit: P(success) and the successful-mode mean against scale.
+
+Per family and test length, with x_s the scale axis (`scale_axis`: ln N, or the
+scale index for a fixed-parameter family) and k_s of n_s seeds successful
+(metric > 0.5) at scale s:
+
+- P(success | x) = 1 / (1 + exp(-(a + b x))), fitted by binomial maximum
+  likelihood (Newton's method) on counts with a Haldane-Anscombe correction
+  k_s + 1/2 of n_s + 1, which keeps a and b finite when the scales separate
+  perfectly (all fail below, all succeed above).
+- The crossing x* = -a/b where P(success) = 0.5; N* = exp(x*) on the ln N axis.
+- The successful-mode mean M_s = mean{metric : metric > 0.5} against x_s, as
+  an ordinary least-squares slope.
+- Inverse scaling: P(success) falls (the 95% interval of b lies below 0) while
+  the successful mean rises (the interval of its slope lies above 0).
+
+Intervals are 95% percentile bootstrap intervals: seeds are resampled with
+replacement within each scale, 1,000 times, and everything is refitted.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from hf_distscale.analysis.bootstrap import N_RESAMPLES, percentile_interval, resample
+from hf_distscale.analysis.distribution import SUCCESS_THRESHOLD, successful_mean
+from hf_distscale.analysis.scale_axis import scale_axis
+from hf_distscale.analysis.schema import scale_table
+
+NEWTON_STEPS = 50
+
+
+def fit_logistic(x: np.ndarray, successes: np.ndarray, trials: np.ndarray) -> np.ndarray:
+    """Binomial-likelihood logistic fit of successes/trials against x, batched.
+
+    `successes` may be (m,) or (R, m) for R data sets over the same m values of
+    x. Returns (a, b) of P = sigmoid(a + b x), shape (2,) or (R, 2), after the
+    Haldane-Anscombe correction (k + 1/2 of n + 1). The log-likelihood is
+    concave, so Newton's method from (0, 0) converges.
+    """
+    x = np.asarray(x, dtype=float)
+    k = np.atleast_2d(np.asarray(successes, dtype=float)) + 0.5
+    n = np.broadcast_to(np.asarray(trials, dtype=float) + 1.0, k.shape)
+    center = x.mean()
+    xc = x - center
+    a = np.zeros(k.shape[0])
+    b = np.zeros(k.shape[0])
+    for _ in range(NEWTON_STEPS):
+        p = 1.0 / (1.0 + np.exp(-(a[:, None] + b[:, None] * xc)))
+        residual = k - n * p
+        weight = n * p * (1 - p)
+        g0, g1 = residual.sum(1), (residual * xc).sum(1)
+        h00, h01, h11 = weight.sum(1), (weight * xc).sum(1), (weight * xc**2).sum(1)
+        determinant = h00 * h11 - h01**2
+        a = a + (h11 * g0 - h01 * g1) / determinant
+        b = b + (h00 * g1 - h01 * g0) / determinant
+    params = np.stack([a - b * center, b], axis=-1)
+    return params[0] if np.ndim(successes) == 1 else params
+
+
+def least_squares_slope(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """OLS slope of y against x along the last axis, skipping NaN y; NaN with < 2 points."""
+    y = np.atleast_2d(np.asarray(y, dtype=float))
+    x = np.broadcast_to(np.asarray(x, dtype=float), y.shape)
+    present = ~np.isnan(y)
+    count = present.sum(-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        x_mean = np.where(present, x, 0).sum(-1) / count
+        y_mean = np.where(present, y, 0).sum(-1) / count
+        dx = np.where(present, x - x_mean[:, None], 0)
+        dy = np.where(present, y - y_mean[:, None], 0)
+        slope = (dx * dy).sum(-1) / (dx**2).sum(-1)
+    return np.where(count >= 2, slope, np.nan)
+
+
+def scaling_fit(
+    values_per_scale: list[np.ndarray],
+    x: np.ndarray,
+    success_threshold: float = SUCCESS_THRESHOLD,
+    n_resamples: int = N_RESAMPLES,
+    seed: int = 0,
+) -> dict:
+    """Fit P(success) and the successful mean against x for one family and test length.
+
+    `values_per_scale[s]` holds the metric of every seed at scale s, with x[s]
+    its position on the scale axis. Returns a dict with intercept, slope
+    (+ `_ci_low/_ci_high`), crossing_x (+ CI), crossing_in_range,
+    success_mean_slope (+ CI) and inverse_scaling.
+    """
+    if len(values_per_scale) < 2:
+        raise ValueError("scaling fit: needs at least 2 scales; train the family at 2 or more scales")
+    rng = np.random.default_rng(seed)
+    trials = np.array([len(v) for v in values_per_scale])
+    successes = np.array([np.sum(np.asarray(v) > success_threshold) for v in values_per_scale])
+    means = np.array([successful_mean(v, success_threshold) for v in values_per_scale])
+    resamples = [resample(v, n_resamples, rng) for v in values_per_scale]
+    boot_successes = np.stack([(r > success_threshold).sum(-1) for r in resamples], axis=-1)
+    boot_means = np.stack([successful_mean(r, success_threshold) for r in resamples], axis=-1)
+
+    intercept, slope = fit_logistic(x, successes, trials)
+    boot_params = fit_logistic(x, boot_successes, trials)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        crossing = -intercept / slope if slope != 0 else np.nan
+        boot_crossing = -boot_params[:, 0] / boot_params[:, 1]
+    boot_crossing[~np.isfinite(boot_crossing)] = np.nan
+    mean_slope = float(least_squares_slope(x, means)[0])
+    slope_ci = percentile_interval(boot_params[:, 1])
+    mean_slope_ci = percentile_interval(least_squares_slope(x, boot_means))
+    crossing_ci = percentile_interval(boot_crossing)
+    return {
+        "intercept": float(intercept),
+        "slope": float(slope),
+        "slope_ci_low": slope_ci.low,
+        "slope_ci_high": slope_ci.high,
+        "crossing_x": float(crossing),
+        "crossing_x_ci_low": crossing_ci.low,
+        "crossing_x_ci_high": crossing_ci.high,
+        "crossing_in_range": bool(np.min(x) <= crossing <= np.max(x)),
+        "success_mean_slope": mean_slope,
+        "success_mean_slope_ci_low": mean_slope_ci.low,
+        "success_mean_slope_ci_high": mean_slope_ci.high,
+        "inverse_scaling": bool(slope_ci.high < 0 and mean_slope_ci.low > 0),
+    }
+
+
+def scaling_fits(
+    results: pd.DataFrame,
+    metric: str = "em",
+    success_threshold: float = SUCCESS_THRESHOLD,
+    n_resamples: int = N_RESAMPLES,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """`scaling_fit` for every (family, test length) of a family with 2 or more scales.
+
+    Adds family, test_length, x_variable and, on the ln N axis,
+    crossing_parameters (+ CI) = exp(crossing_x).
+    """
+    scales = scale_table(results)
+    rows = []
+    for family, family_scales in scales.groupby("family"):
+        if len(family_scales) < 2:
+            continue
+        axis = scale_axis(family_scales)
+        family_rows = results[results["family"] == family]
+        for test_length, group in family_rows.groupby("test_length"):
+            values = [
+                group.loc[group["scale_index"] == index, metric].to_numpy()
+                for index in family_scales["scale_index"]
+            ]
+            present = [len(v) > 0 for v in values]
+            if sum(present) < 2:
+                continue
+            fit = scaling_fit(
+                [v for v, keep in zip(values, present) if keep],
+                axis.values[present],
+                success_threshold,
+                n_resamples,
+                seed,
+            )
+            row = {"family": family, "test_length": int(test_length), "x_variable": axis.name, **fit}
+            for suffix in ("", "_ci_low", "_ci_high"):
+                row[f"crossing_parameters{suffix}"] = (
+                    float(np.exp(fit[f"crossing_x{suffix}"])) if axis.name == "log_parameters" else np.nan
+                )
+            rows.append(row)
+    return pd.DataFrame(rows)
