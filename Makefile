@@ -19,8 +19,9 @@ $(VENV)/.installed: pyproject.toml
 demo: setup
 	$(BIN)/hf-distscale demo
 
+# The venv's bin goes first on PATH so tests can call the `hf-distscale` and `accelerate` commands.
 test: setup
-	$(BIN)/python -m pytest -n 2 tests
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -n 2 tests
 
 bench: setup
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done

@@ -9,7 +9,7 @@ scipy.stats.bootstrap's BCa default it stays defined for degenerate samples
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -38,22 +38,3 @@ def percentile_interval(estimates: np.ndarray, confidence: float = CONFIDENCE) -
     low, high = np.percentile(finite, [100 * alpha / 2, 100 * (1 - alpha / 2)])
     return ConfidenceInterval(float(low), float(high))
 
-
-def bootstrap_interval(
-    values: np.ndarray,
-    statistic: Callable[[np.ndarray], np.ndarray],
-    n_resamples: int = N_RESAMPLES,
-    confidence: float = CONFIDENCE,
-    seed: int = 0,
-) -> ConfidenceInterval:
-    """Percentile bootstrap interval of `statistic` over the seeds in `values`.
-
-    `statistic` maps an (n_resamples, n) array to n_resamples estimates along
-    the last axis (e.g. ``lambda x: np.mean(x < 0.1, axis=-1)``). Resamples
-    where the statistic is NaN (e.g. no successful seed drawn) are left out.
-    """
-    values = np.asarray(values, dtype=float)
-    if values.size == 0:
-        return ConfidenceInterval(np.nan, np.nan)
-    rng = np.random.default_rng(seed)
-    return percentile_interval(statistic(resample(values, n_resamples, rng)), confidence)

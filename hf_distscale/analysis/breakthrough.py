@@ -75,35 +75,34 @@ def seed_curves(results: pd.DataFrame, family: str, test_length: int, metric: st
     return matrix.rename(columns=names)
 
 
-def breakthrough_table(results: pd.DataFrame, test_length: int, metric: str = "em") -> pd.DataFrame:
-    """B and L for every (family, seed) curve at `test_length`.
+def breakthrough_table(
+    results: pd.DataFrame, metric: str = "em", test_length: int | None = None
+) -> pd.DataFrame:
+    """B and L for every (family, seed) curve, each family at one test length.
 
-    Families with fewer than 2 scales are left out (B and L need 2 scales);
-    callers report them with `families_without_curves`. Columns: family, seed,
-    test_length, breakthroughness, linearity, rank_breakthroughness,
+    The length is `test_length` when given, else the family's
+    `default_test_length`. Families with fewer than 2 scales, or without the
+    given length, are left out; `statistics` reports them. Columns: family,
+    seed, test_length, breakthroughness, linearity, rank_breakthroughness,
     rank_linearity (1 = largest).
     """
     tables = []
-    for family in sorted(results["family"].unique()):
-        curves = seed_curves(results, family, test_length, metric)
+    for family, rows in results.groupby("family", sort=True):
+        length = default_test_length(rows["test_length"]) if test_length is None else test_length
+        curves = seed_curves(rows, family, length, metric)
         if curves.shape[1] < 2 or curves.empty:
             continue
         metrics = [breakthrough_metrics(curve) for curve in curves.to_numpy()]
         table = pd.DataFrame(metrics, columns=list(BreakthroughResult._fields))
         table.insert(0, "seed", curves.index.to_numpy())
         table.insert(0, "family", family)
-        table.insert(2, "test_length", int(test_length))
+        table.insert(2, "test_length", int(length))
         for column in BreakthroughResult._fields:
-            table[f"rank_{column}"] = (
-                table[column].rank(ascending=False, method="first").astype(int)
-            )
+            table[f"rank_{column}"] = table[column].rank(ascending=False, method="first").astype(int)
         tables.append(table)
-    if not tables:
-        return pd.DataFrame(
-            columns=["family", "seed", "test_length", *BreakthroughResult._fields]
-            + [f"rank_{c}" for c in BreakthroughResult._fields]
-        )
-    return pd.concat(tables, ignore_index=True)
+    columns = ["family", "seed", "test_length", *BreakthroughResult._fields]
+    columns += [f"rank_{column}" for column in BreakthroughResult._fields]
+    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=columns)
 
 
 def families_without_curves(results: pd.DataFrame) -> list[str]:
@@ -119,7 +118,7 @@ def top_seeds(table: pd.DataFrame, family: str, by: str, k: int = TOP_K) -> list
 
 
 def default_test_length(test_lengths) -> int:
-    """The test length B and L use by default: the lower median of those available.
+    """The test length B and L use by default: the lower median of a family's lengths.
 
     For the paper's lengths 30, 40, ..., 100 this is 60, the length its
     Figure 1 uses.

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from hf_distscale.analysis.bootstrap import N_RESAMPLES, bootstrap_interval
+from hf_distscale.analysis.bootstrap import N_RESAMPLES, percentile_interval, resample
 
 FAILURE_THRESHOLD = 0.1
 SUCCESS_THRESHOLD = 0.5
@@ -92,15 +92,14 @@ def seed_distribution_row(
     """All single-scale statistics of one seed distribution, as one table row."""
     values = np.asarray(values, dtype=float)
     dip = dip_test(values)
+    resamples = resample(values, n_resamples, np.random.default_rng(seed))
     row = {"n_seeds": int(values.size)}
     for name, statistic, threshold in (
         ("frac_failed", fraction_failed, failure_threshold),
         ("frac_successful", fraction_successful, success_threshold),
         ("successful_mean", successful_mean, success_threshold),
     ):
-        interval = bootstrap_interval(
-            values, lambda x: statistic(x, threshold), n_resamples=n_resamples, seed=seed
-        )
+        interval = percentile_interval(statistic(resamples, threshold))
         row[name] = float(statistic(values, threshold))
         row[f"{name}_ci_low"], row[f"{name}_ci_high"] = interval
     row.update(

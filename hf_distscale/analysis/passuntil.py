@@ -76,12 +76,9 @@ def passuntil_fit(
 def passuntil_fits(results: pd.DataFrame, n_resamples: int = N_RESAMPLES, seed: int = 0) -> pd.DataFrame:
     """`passuntil_fit` per (family, test length) from the `p_exact` column.
 
-    Returns an empty table when the results have no `p_exact` column.
     Columns: family, test_length, x_variable, alpha, log_c, quadratic (+ CI),
     concave, accelerated_emergence, and pass_probability (list per scale).
     """
-    if "p_exact" not in results.columns:
-        return pd.DataFrame()
     rows = []
     for family, family_scales in scale_table(results).groupby("family"):
         if len(family_scales) < 2:

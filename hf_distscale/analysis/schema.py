@@ -19,6 +19,7 @@ REQUIRED_COLUMNS = (
     "num_parameters",
     "seed",
     "test_length",
+    "p_exact",
 )
 
 # Metrics in [0, 1] that a distribution over seeds can be built from.

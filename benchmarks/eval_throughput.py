@@ -1,0 +1,124 @@
+"""Evaluation throughput: teacher-forced fast path against `generate()`, in the same run.
+
+Paper preset (vocab 150). Part 1: one model at one test length (default 60).
+Part 2: a whole population folder (seeds x scales, random weights; speed does
+not depend on training), end to end through `evaluate_population`, against
+loading each model and running `generate()` on the same splits.
+
+    python benchmarks/eval_throughput.py [--length 60] [--threads 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from transformers import LlamaConfig, LlamaForCausalLM
+
+from hf_distscale.evaluation import evaluate_population, find_models, generate_scores, load_model
+from hf_distscale.evaluation import teacher_forced_scores
+from hf_distscale.tasks import CountingTask, build_tokenizer
+
+SCALES = {"h64": (64, 2), "h128": (128, 2)}  # scale -> (hidden, layers)
+
+
+def llama(task: CountingTask, hidden: int, layers: int, seed: int) -> LlamaForCausalLM:
+    torch.manual_seed(seed)
+    heads = hidden // 64
+    config = LlamaConfig(
+        vocab_size=task.vocab_size, hidden_size=hidden, intermediate_size=hidden * 8 // 3,
+        num_hidden_layers=layers, num_attention_heads=heads, num_key_value_heads=heads,
+        max_position_embeddings=task.context_length, bos_token_id=task.start_id,
+        eos_token_id=task.end_id, pad_token_id=task.pad_id,
+    )
+    return LlamaForCausalLM(config).eval()
+
+
+def best_time(fn, repeats: int) -> float:
+    """Fastest of `repeats` runs after one warm-up (the machine is shared)."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def write_population(root: Path, task: CountingTask, seeds: int) -> Path:
+    """Seed folders with the documented layout, untrained."""
+    for scale_index, (scale, (hidden, layers)) in enumerate(SCALES.items()):
+        for seed in range(seeds):
+            folder = root / scale / f"seed-{seed:04d}"
+            model = llama(task, hidden, layers, seed)
+            model.save_pretrained(folder)
+            build_tokenizer(task).save_pretrained(folder)
+            record = {
+                "population": root.name, "family": "bench", "scale": scale,
+                "scale_index": scale_index, "num_parameters": model.num_parameters(),
+                "num_layers": layers, "hidden_size": hidden, "seed": seed, "data_seed": seed,
+                "precision": "fp32", "preset": "paper", "task": task.to_dict(),
+            }
+            (folder / "seed_record.json").write_text(json.dumps(record))
+    return root
+
+
+def print_table(title: str, rows: list[tuple[str, int, float]]) -> None:
+    baseline = rows[0][1] / rows[0][2]
+    print(f"\n{title}")
+    print(f"| path | examples | seconds | examples/s | vs generate() |")
+    print(f"|---|---:|---:|---:|---:|")
+    for name, examples, seconds in rows:
+        rate = examples / seconds
+        print(f"| {name} | {examples} | {seconds:.3f} | {rate:,.0f} | {rate / baseline:.1f}x |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--length", type=int, default=60)
+    parser.add_argument("--hidden", type=int, default=128)
+    parser.add_argument("--layers", type=int, default=2)
+    parser.add_argument("--seeds", type=int, default=2, help="seeds per scale in part 2")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    task = CountingTask.from_preset("paper")
+    examples = len(task.test_set(args.length)["start"])
+
+    model = llama(task, args.hidden, args.layers, seed=0)
+    rows = [(f"generate() fp32", examples, best_time(lambda: generate_scores(model, task, args.length), args.repeats))]
+    for precision in ("fp32", "bf16"):
+        seconds = best_time(lambda: teacher_forced_scores(model, task, args.length, precision=precision), args.repeats)
+        rows.append((f"teacher-forced {precision}", examples, seconds))
+    print_table(
+        f"One model (hidden {args.hidden}, {args.layers} layers), paper preset, test length "
+        f"{args.length}, {args.threads} threads", rows,
+    )
+
+    with tempfile.TemporaryDirectory() as tmp:
+        population = write_population(Path(tmp) / "bench_population", task, args.seeds)
+        lengths = [args.length]
+        total = len(find_models([str(population)])) * examples
+
+        def reference():
+            for entry in find_models([str(population)]):
+                generate_scores(load_model(entry), entry.task, args.length)
+
+        def fast():
+            evaluate_population(population, Path(tmp) / f"results-{time.perf_counter_ns()}.parquet",
+                                test_lengths=lengths)
+
+        rows = [("generate() fp32, load + score", total, best_time(reference, 1)),
+                ("evaluate_population fp32, load + score + write", total, best_time(fast, 1))]
+        print_table(
+            f"Population {len(SCALES)} scales x {args.seeds} seeds, test length {args.length}", rows
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""`hf-distscale analyze RESULTS.parquet --out DIR`: statistics, figures and summary of a population."""
+
+from __future__ import annotations
+
+import argparse
+import warnings
+
+from hf_distscale.analysis.bootstrap import N_RESAMPLES
+from hf_distscale.analysis.report import analyze
+from hf_distscale.analysis.schema import METRIC_COLUMNS
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "analyze",
+        help="distributional statistics, figures and a summary table from a results table",
+        description="Turn the evaluation results table into distributional statistics "
+        "(bootstrap CIs, dip test, B/L, scaling fits, PassUntil law), figures (PNG + SVG) "
+        "and a summary table (CSV + Markdown).",
+    )
+    parser.add_argument("results", help="the results table (Parquet) written by `hf-distscale evaluate`")
+    parser.add_argument("--out", required=True, help="folder for statistics, summary and figures/")
+    parser.add_argument("--metric", default="em", choices=METRIC_COLUMNS, help="metric column to analyse (default: em)")
+    parser.add_argument(
+        "--breakthrough-length",
+        type=int,
+        default=None,
+        help="test length for breakthroughness/linearity (default: the lower median test length)",
+    )
+    parser.add_argument("--resamples", type=int, default=N_RESAMPLES, help="bootstrap resamples (default: 1000)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap generator")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        paths = analyze(
+            args.results,
+            args.out,
+            metric=args.metric,
+            breakthrough_test_length=args.breakthrough_length,
+            n_resamples=args.resamples,
+            seed=args.seed,
+        )
+    for warning in caught:
+        print(f"warning: {warning.message}")
+    for name, path in paths.items():
+        print(f"{name}: {path}")

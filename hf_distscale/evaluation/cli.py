@@ -1,0 +1,54 @@
+"""`hf-distscale eval`: evaluate populations or model folders into a results table."""
+
+from __future__ import annotations
+
+from hf_distscale.evaluation.run import evaluate_population
+
+
+def _test_lengths(text: str) -> list[int]:
+    """Parse "30,40,50" or "30-100:10" (LOW-HIGH:STEP, inclusive)."""
+    try:
+        if "-" in text:
+            span, _, step = text.partition(":")
+            low, high = (int(x) for x in span.split("-"))
+            lengths = list(range(low, high + 1, int(step or 1)))
+        else:
+            lengths = [int(x) for x in text.split(",")]
+    except ValueError:
+        raise ValueError(
+            f"test-lengths: {text!r} is not a list; write 30,40,50 or LOW-HIGH[:STEP]"
+        ) from None
+    if not lengths:
+        raise ValueError(f"test-lengths: range {text!r} is empty; write LOW-HIGH with LOW <= HIGH")
+    return lengths
+
+
+def run(args) -> None:
+    table = evaluate_population(
+        args.sources, args.out,
+        test_lengths=_test_lengths(args.test_lengths) if args.test_lengths else None,
+        preset=args.preset, batch_size=args.batch_size, precision=args.precision,
+        generate=args.generate, device=args.device,
+    )
+    summary = table.groupby(["population", "scale", "test_length"])["em"].agg(["count", "mean"])
+    print(summary.rename(columns={"count": "seeds", "mean": "mean_em"}).to_string())
+    print(f"wrote {len(table)} rows to {args.out}")
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "eval",
+        help="evaluate every seed of a population (EM per test length, NLL, p_exact)",
+        description="Teacher-forced EM and continuous metrics for every seed; resumable.",
+    )
+    parser.add_argument("sources", nargs="+", help="population folders, model folders or Hub repo ids")
+    parser.add_argument("--out", required=True, help="results table (Parquet); existing rows are kept")
+    parser.add_argument("--test-lengths", help="e.g. 30,40,50 or 30-100:10 (default: the task's)")
+    parser.add_argument("--preset", help="task preset for model folders without seed_record.json")
+    parser.add_argument("--batch-size", type=int, default=512, help="windows per forward pass")
+    parser.add_argument("--precision", choices=["auto", "fp32", "bf16"], default="auto",
+                        help="auto = the population's training precision")
+    parser.add_argument("--generate", action="store_true",
+                        help="also score greedy model.generate() (reference path, slow)")
+    parser.add_argument("--device", help="torch device (default: cuda if available, else cpu)")
+    parser.set_defaults(func=run)

@@ -1,0 +1,83 @@
+"""Atomic, verified checkpoints of an unfinished seed-run.
+
+Layout inside `seed-XXXX/checkpoint/`:
+
+    step-000200.pt   torch.save of the full state (model, optimiser, schedule, RNG, step, ...)
+    latest.json      {"file": "step-000200.pt", "step": 200, "sha256": "..."}
+
+Every file is written to a temporary name and renamed into place, so a kill
+leaves either the old or the new checkpoint, never half of one. `latest.json`
+is written after its state file and carries the file's SHA-256, so a
+truncated or altered state file is detected before it is used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+import torch
+
+MANIFEST = "latest.json"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint exists but cannot be trusted; the message names the file."""
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file and an atomic rename."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def save_checkpoint(directory: Path, state: dict) -> Path:
+    """Save `state` (must hold an int "step") and point the manifest at it; drop older files."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"step-{state['step']:06d}.pt"
+    tmp = path.with_name(f".{path.name}.tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+    manifest = {"file": path.name, "step": state["step"], "sha256": sha256(path)}
+    write_atomic(directory / MANIFEST, json.dumps(manifest).encode())
+    for old in directory.glob("step-*.pt"):
+        if old != path:
+            old.unlink()
+    return path
+
+
+def load_checkpoint(directory: Path) -> dict | None:
+    """The latest verified state, None when there is no checkpoint, CheckpointError when corrupt."""
+    manifest_path = directory / MANIFEST
+    if not manifest_path.exists():
+        return None
+    try:
+        manifest = json.loads(manifest_path.read_text())
+        path = directory / manifest["file"]
+        expected = manifest["sha256"]
+    except (ValueError, KeyError, TypeError) as err:
+        raise CheckpointError(f"checkpoint manifest {manifest_path} is unreadable ({err})") from None
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint file {path} named by {manifest_path} is missing")
+    if sha256(path) != expected:
+        raise CheckpointError(f"checkpoint file {path} is truncated or corrupt (SHA-256 mismatch)")
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def remove_checkpoint(directory: Path) -> None:
+    shutil.rmtree(directory, ignore_errors=True)
