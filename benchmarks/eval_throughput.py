@@ -30,10 +30,16 @@ def llama(task: CountingTask, hidden: int, layers: int, seed: int) -> LlamaForCa
     torch.manual_seed(seed)
     heads = hidden // 64
     config = LlamaConfig(
-        vocab_size=task.vocab_size, hidden_size=hidden, intermediate_size=hidden * 8 // 3,
-        num_hidden_layers=layers, num_attention_heads=heads, num_key_value_heads=heads,
-        max_position_embeddings=task.context_length, bos_token_id=task.start_id,
-        eos_token_id=task.end_id, pad_token_id=task.pad_id,
+        vocab_size=task.vocab_size,
+        hidden_size=hidden,
+        intermediate_size=hidden * 8 // 3,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        num_key_value_heads=heads,
+        max_position_embeddings=task.context_length,
+        bos_token_id=task.start_id,
+        eos_token_id=task.end_id,
+        pad_token_id=task.pad_id,
     )
     return LlamaForCausalLM(config).eval()
 
@@ -58,10 +64,18 @@ def write_population(root: Path, task: CountingTask, seeds: int) -> Path:
             model.save_pretrained(folder)
             build_tokenizer(task).save_pretrained(folder)
             record = {
-                "population": root.name, "family": "bench", "scale": scale,
-                "scale_index": scale_index, "num_parameters": model.num_parameters(),
-                "num_layers": layers, "hidden_size": hidden, "seed": seed, "data_seed": seed,
-                "precision": "fp32", "preset": "paper", "task": task.to_dict(),
+                "population": root.name,
+                "family": "bench",
+                "scale": scale,
+                "scale_index": scale_index,
+                "num_parameters": model.num_parameters(),
+                "num_layers": layers,
+                "hidden_size": hidden,
+                "seed": seed,
+                "data_seed": seed,
+                "precision": "fp32",
+                "preset": "paper",
+                "task": task.to_dict(),
             }
             (folder / "seed_record.json").write_text(json.dumps(record))
     return root
@@ -70,8 +84,8 @@ def write_population(root: Path, task: CountingTask, seeds: int) -> Path:
 def print_table(title: str, rows: list[tuple[str, int, float]]) -> None:
     baseline = rows[0][1] / rows[0][2]
     print(f"\n{title}")
-    print(f"| path | examples | seconds | examples/s | vs generate() |")
-    print(f"|---|---:|---:|---:|---:|")
+    print("| path | examples | seconds | examples/s | vs generate() |")
+    print("|---|---:|---:|---:|---:|")
     for name, examples, seconds in rows:
         rate = examples / seconds
         print(f"| {name} | {examples} | {seconds:.3f} | {rate:,.0f} | {rate / baseline:.1f}x |")
@@ -91,13 +105,23 @@ def main() -> None:
     examples = len(task.test_set(args.length)["start"])
 
     model = llama(task, args.hidden, args.layers, seed=0)
-    rows = [(f"generate() fp32", examples, best_time(lambda: generate_scores(model, task, args.length), args.repeats))]
+    rows = [
+        (
+            "generate() fp32",
+            examples,
+            best_time(lambda: generate_scores(model, task, args.length), args.repeats),
+        )
+    ]
     for precision in ("fp32", "bf16"):
-        seconds = best_time(lambda: teacher_forced_scores(model, task, args.length, precision=precision), args.repeats)
+        seconds = best_time(
+            lambda: teacher_forced_scores(model, task, args.length, precision=precision),
+            args.repeats,
+        )
         rows.append((f"teacher-forced {precision}", examples, seconds))
     print_table(
         f"One model (hidden {args.hidden}, {args.layers} layers), paper preset, test length "
-        f"{args.length}, {args.threads} threads", rows,
+        f"{args.length}, {args.threads} threads",
+        rows,
     )
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -110,11 +134,16 @@ def main() -> None:
                 generate_scores(load_model(entry), entry.task, args.length)
 
         def fast():
-            evaluate_population(population, Path(tmp) / f"results-{time.perf_counter_ns()}.parquet",
-                                test_lengths=lengths)
+            evaluate_population(
+                population,
+                Path(tmp) / f"results-{time.perf_counter_ns()}.parquet",
+                test_lengths=lengths,
+            )
 
-        rows = [("generate() fp32, load + score", total, best_time(reference, 1)),
-                ("evaluate_population fp32, load + score + write", total, best_time(fast, 1))]
+        rows = [
+            ("generate() fp32, load + score", total, best_time(reference, 1)),
+            ("evaluate_population fp32, load + score + write", total, best_time(fast, 1)),
+        ]
         print_table(
             f"Population {len(SCALES)} scales x {args.seeds} seeds, test length {args.length}", rows
         )

@@ -7,13 +7,16 @@ the population layout (population.json, seed folders, seed_record.json).
 
 from __future__ import annotations
 
+import functools
 import json
+import tempfile
 import time
 from pathlib import Path
 
 import torch
 from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM
 
+from hf_distscale.data.export import export_dataset
 from hf_distscale.tasks import CountingTask, build_tokenizer, labels_from_mask
 
 
@@ -35,7 +38,14 @@ def tiny_llama(task: CountingTask, hidden: int = 64, layers: int = 2, init_seed:
     return LlamaForCausalLM(config)
 
 
-def train(model, task: CountingTask, steps: int, data_seed: int = 0, batch_size: int = 32, lr: float = 3e-3):
+def train(
+    model,
+    task: CountingTask,
+    steps: int,
+    data_seed: int = 0,
+    batch_size: int = 32,
+    lr: float = 3e-3,
+):
     """Plain AdamW on packed batches; returns the last loss."""
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.1)
     model.train()
@@ -52,8 +62,17 @@ def train(model, task: CountingTask, steps: int, data_seed: int = 0, batch_size:
     return loss.item()
 
 
-def write_seed(population_dir: Path, task: CountingTask, scale: str, scale_index: int, seed: int,
-               hidden: int, layers: int, steps: int, precision: str = "fp32") -> Path:
+def write_seed(
+    population_dir: Path,
+    task: CountingTask,
+    scale: str,
+    scale_index: int,
+    seed: int,
+    hidden: int,
+    layers: int,
+    steps: int,
+    precision: str = "fp32",
+) -> Path:
     """Train one seed and save it as a finished seed folder (seed_record.json last)."""
     started = time.time()
     model = tiny_llama(task, hidden, layers, init_seed=seed)
@@ -67,28 +86,79 @@ def write_seed(population_dir: Path, task: CountingTask, scale: str, scale_index
     num_parameters = sum(p.numel() for p in model.parameters())
     embedding = model.get_input_embeddings().weight.numel() + model.lm_head.weight.numel()
     record = {
-        "population": population_dir.name, "family": "test_family", "scale": scale,
-        "scale_index": scale_index, "preset": task.name, "seed": seed, "init_seed": seed,
-        "data_seed": seed, "precision": precision, "num_layers": layers, "hidden_size": hidden,
-        "num_attention_heads": hidden // 64, "intermediate_size": hidden * 8 // 3,
-        "num_parameters": num_parameters, "num_parameters_non_embedding": num_parameters - embedding,
-        "steps": steps, "stop_reason": "max_steps", "wall_time_s": time.time() - started,
-        "final_train_loss": loss, "task": task.to_dict(),
+        "population": population_dir.name,
+        "family": "test_family",
+        "scale": scale,
+        "scale_index": scale_index,
+        "preset": task.name,
+        "seed": seed,
+        "init_seed": seed,
+        "data_seed": seed,
+        "precision": precision,
+        "num_layers": layers,
+        "hidden_size": hidden,
+        "num_attention_heads": hidden // 64,
+        "intermediate_size": hidden * 8 // 3,
+        "num_parameters": num_parameters,
+        "num_parameters_non_embedding": num_parameters - embedding,
+        "steps": steps,
+        "stop_reason": "max_steps",
+        "wall_time_s": time.time() - started,
+        "final_train_loss": loss,
+        "task": task.to_dict(),
     }
     (folder / "seed_record.json").write_text(json.dumps(record, indent=2))
     return folder
 
 
-def write_population(root: Path, name: str, scales: dict[str, tuple[int, int]], seeds: list[int],
-                     steps: int, preset: str = "smoke") -> Path:
+def write_population(
+    root: Path,
+    name: str,
+    scales: dict[str, tuple[int, int]],
+    seeds: list[int],
+    steps: int,
+    preset: str = "smoke",
+) -> Path:
     """A population folder: `scales` maps scale name -> (hidden, layers), smallest first."""
     task = CountingTask.from_preset(preset)
     population_dir = root / name
     population_dir.mkdir(parents=True)
-    identity = {"preset": preset, "task": task.to_dict(), "training": {"steps": steps},
-                "family": "test_family", "precision": "fp32"}
+    identity = {
+        "preset": preset,
+        "task": task.to_dict(),
+        "training": {"steps": steps},
+        "family": "test_family",
+        "precision": "fp32",
+    }
     (population_dir / "population.json").write_text(json.dumps(identity, indent=2))
     for scale_index, (scale, (hidden, layers)) in enumerate(scales.items()):
         for seed in seeds:
             write_seed(population_dir, task, scale, scale_index, seed, hidden, layers, steps)
     return population_dir
+
+
+_ROOT = Path(tempfile.mkdtemp(prefix="hf_distscale_eval_tests_"))
+
+
+@functools.cache
+def trained_population() -> Path:
+    """One seed (hidden 64, 2 layers) trained 150 steps: EM 1.0 / ~0.3 / ~0 at lengths 6 / 8 / 10."""
+    return write_population(_ROOT, "trained", {"l2": (64, 2)}, seeds=[0], steps=150)
+
+
+@functools.cache
+def small_population() -> Path:
+    """4 seeds x 2 scales, briefly trained: the shape of a population, in seconds."""
+    return write_population(
+        _ROOT, "small", {"l1": (64, 1), "l2": (64, 2)}, seeds=[0, 1, 2, 3], steps=10
+    )
+
+
+@functools.cache
+def exported_dataset() -> Path:
+    """The smoke preset exported as a Parquet dataset folder."""
+    return export_dataset(["smoke"], _ROOT / "dataset")
+
+
+def seed_folder(population_dir: Path) -> Path:
+    return next(population_dir.glob("*/seed-*"))

@@ -7,8 +7,10 @@ mixture (scikit-learn's GaussianMixture, maximum likelihood by EM):
 
 with the success mode the component of larger mean. w is a continuous
 counterpart of the successful fraction and mu_success of the successful mean.
-EM starts from means at the 10th and 90th percentiles, so the fit is
-deterministic. A distribution with fewer than 4 seeds or a single distinct value gives NaN.
+When every seed sits in one mode the mixture still splits it in two, so read
+mu_success (is it a success-level value?) alongside w. EM starts from means
+at the 10th and 90th percentiles, so the fit is deterministic. A distribution
+with fewer than 4 seeds or a single distinct value gives NaN.
 """
 
 from __future__ import annotations

@@ -84,7 +84,7 @@ def analyze(
             "fractions": figures.plot_fractions(statistics.per_scale, family, metric, figure_dir),
             "histograms": figures.plot_histograms(table, family, metric, figure_dir),
         }
-        if family in set(statistics.breakthrough["family"]):
+        if family in set(statistics.breakthrough.get("family", ())):
             drawn["top_seeds"] = figures.plot_top_seeds(table, statistics.breakthrough, family, metric, figure_dir)
         for name, files in drawn.items():
             for extension, path in files.items():

@@ -31,9 +31,3 @@ def scale_axis(scales: pd.DataFrame) -> ScaleAxis:
         return ScaleAxis("log_parameters", np.log(parameters))
     return ScaleAxis("scale_index", scales["scale_index"].to_numpy(dtype=float))
 
-
-def axis_label(axis_name: str) -> str:
-    """Human axis label for a ScaleAxis name."""
-    return {"log_parameters": "parameters N (log scale)", "scale_index": "scale index (0 = smallest)"}[
-        axis_name
-    ]

@@ -160,8 +160,9 @@ def scaling_fits(
             )
             row = {"family": family, "test_length": int(test_length), "x_variable": axis.name, **fit}
             for suffix in ("", "_ci_low", "_ci_high"):
-                row[f"crossing_parameters{suffix}"] = (
-                    float(np.exp(fit[f"crossing_x{suffix}"])) if axis.name == "log_parameters" else np.nan
-                )
+                with np.errstate(over="ignore"):
+                    row[f"crossing_parameters{suffix}"] = (
+                        float(np.exp(fit[f"crossing_x{suffix}"])) if axis.name == "log_parameters" else np.nan
+                    )
             rows.append(row)
     return pd.DataFrame(rows)

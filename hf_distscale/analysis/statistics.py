@@ -33,6 +33,7 @@ from hf_distscale.analysis.schema import load_results, warn_if_few_seeds
 @dataclass
 class DistributionalStatistics:
     metric: str
+    n_resamples: int
     per_scale: pd.DataFrame
     breakthrough: pd.DataFrame
     scaling_fits: pd.DataFrame
@@ -43,6 +44,7 @@ class DistributionalStatistics:
         """JSON-ready form: tables as lists of records."""
         return {
             "metric": self.metric,
+            "n_resamples": self.n_resamples,
             "per_scale": self.per_scale.to_dict("records"),
             "breakthrough": self.breakthrough.to_dict("records"),
             "scaling_fits": self.scaling_fits.to_dict("records"),
@@ -55,6 +57,7 @@ class DistributionalStatistics:
         """Inverse of `to_dict`."""
         return cls(
             metric=data["metric"],
+            n_resamples=int(data["n_resamples"]),
             per_scale=pd.DataFrame(data["per_scale"]),
             breakthrough=pd.DataFrame(data["breakthrough"]),
             scaling_fits=pd.DataFrame(data["scaling_fits"]),
@@ -103,6 +106,7 @@ def distributional_statistics(
     ).merge(mixture_table(results, metric), on=["family", "scale_index", "test_length"])
     return DistributionalStatistics(
         metric=metric,
+        n_resamples=int(n_resamples),
         per_scale=per_scale,
         breakthrough=breakthrough,
         scaling_fits=scaling_fits(results, metric, success_threshold, n_resamples, seed),

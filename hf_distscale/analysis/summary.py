@@ -17,6 +17,14 @@ def _with_interval(value: float, low: float, high: float) -> str:
     return f"{value:.2f} [{low:.2f}, {high:.2f}]"
 
 
+def _crossing(fit) -> str:
+    """The 0.5 crossing as 'N=1.2M [0.9M, 1.5M]' on the ln N axis, else as a scale index."""
+    if fit.x_variable != "log_parameters":
+        return "scale index " + _with_interval(fit.crossing_x, fit.crossing_x_ci_low, fit.crossing_x_ci_high)
+    low, high = fit.crossing_parameters_ci_low, fit.crossing_parameters_ci_high
+    return f"N={fit.crossing_parameters:.3g} [{low:.3g}, {high:.3g}]"
+
+
 def summary_digest(statistics: DistributionalStatistics) -> pd.DataFrame:
     """One readable row per (family, scale, test length): fractions and means with CIs, dip, BC, W."""
     table = statistics.per_scale
@@ -49,11 +57,8 @@ def fits_digest(statistics: DistributionalStatistics) -> pd.DataFrame:
     digest["P(success) slope"] = [
         _with_interval(v, lo, hi) for v, lo, hi in zip(fits["slope"], fits["slope_ci_low"], fits["slope_ci_high"])
     ]
-    digest["crossing x*"] = [
-        _with_interval(v, lo, hi) + ("" if inside else " (extrapolated)")
-        for v, lo, hi, inside in zip(
-            fits["crossing_x"], fits["crossing_x_ci_low"], fits["crossing_x_ci_high"], fits["crossing_in_range"]
-        )
+    digest["P(success) = 0.5 at"] = [
+        _crossing(row) + ("" if row.crossing_in_range else " (extrapolated)") for row in fits.itertuples()
     ]
     digest["successful-mean slope"] = [
         _with_interval(v, lo, hi)
@@ -88,7 +93,7 @@ def write_summary(statistics: DistributionalStatistics, out_dir: Path) -> dict[s
     statistics.breakthrough.to_csv(paths["breakthrough_csv"], index=False)
     sections = [
         f"# Distributional analysis of `{statistics.metric}`",
-        "Intervals are 95% percentile bootstrap intervals over seeds (1,000 resamples). "
+        f"Intervals are 95% percentile bootstrap intervals over seeds ({statistics.n_resamples:,} resamples). "
         "dip p: Hartigan's dip test (multimodal at p < 0.001); BC: bimodality coefficient "
         "(> 0.555 suggests bimodality); W: Wasserstein-1 distance to the next larger scale; "
         "mixture: weight and mean of the success mode of a two-component Gaussian mixture.",
@@ -100,8 +105,8 @@ def write_summary(statistics: DistributionalStatistics, out_dir: Path) -> dict[s
     if not fits.empty:
         sections += [
             "## Scaling fits",
-            "P(success) = sigmoid(a + b x) with x on the family's scale axis (x_variable); x* is where "
-            "it crosses 0.5. Inverse scaling: b < 0 and the successful-mean slope > 0, both by their "
+            "P(success) = sigmoid(a + b x) with x on the family's scale axis (x_variable); the crossing is where "
+            "it crosses 0.5 (as N on the ln N axis). Inverse scaling: b < 0 and the successful-mean slope > 0, both by their "
             "intervals. PU: log(-log PU) = log c - alpha x; a negative quadratic term is a concave "
             "curve; accelerated emergence when its interval lies below 0.",
             fits.to_markdown(index=False),

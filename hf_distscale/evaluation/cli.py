@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from transformers.utils import logging
+
 from hf_distscale.evaluation.run import evaluate_population
 
 
@@ -24,11 +26,16 @@ def _test_lengths(text: str) -> list[int]:
 
 
 def run(args) -> None:
+    logging.disable_progress_bar()  # one bar per model is enough
     table = evaluate_population(
-        args.sources, args.out,
+        args.sources,
+        args.out,
         test_lengths=_test_lengths(args.test_lengths) if args.test_lengths else None,
-        preset=args.preset, batch_size=args.batch_size, precision=args.precision,
-        generate=args.generate, device=args.device,
+        preset=args.preset,
+        batch_size=args.batch_size,
+        precision=args.precision,
+        generate=args.generate,
+        device=args.device,
     )
     summary = table.groupby(["population", "scale", "test_length"])["em"].agg(["count", "mean"])
     print(summary.rename(columns={"count": "seeds", "mean": "mean_em"}).to_string())
@@ -41,14 +48,25 @@ def register(subparsers) -> None:
         help="evaluate every seed of a population (EM per test length, NLL, p_exact)",
         description="Teacher-forced EM and continuous metrics for every seed; resumable.",
     )
-    parser.add_argument("sources", nargs="+", help="population folders, model folders or Hub repo ids")
-    parser.add_argument("--out", required=True, help="results table (Parquet); existing rows are kept")
+    parser.add_argument(
+        "sources", nargs="+", help="population folders, model folders or Hub repo ids"
+    )
+    parser.add_argument(
+        "--out", required=True, help="results table (Parquet); existing rows are kept"
+    )
     parser.add_argument("--test-lengths", help="e.g. 30,40,50 or 30-100:10 (default: the task's)")
     parser.add_argument("--preset", help="task preset for model folders without seed_record.json")
     parser.add_argument("--batch-size", type=int, default=512, help="windows per forward pass")
-    parser.add_argument("--precision", choices=["auto", "fp32", "bf16"], default="auto",
-                        help="auto = the population's training precision")
-    parser.add_argument("--generate", action="store_true",
-                        help="also score greedy model.generate() (reference path, slow)")
+    parser.add_argument(
+        "--precision",
+        choices=["auto", "fp32", "bf16"],
+        default="auto",
+        help="auto = the population's training precision",
+    )
+    parser.add_argument(
+        "--generate",
+        action="store_true",
+        help="also score greedy model.generate() (reference path, slow)",
+    )
     parser.add_argument("--device", help="torch device (default: cuda if available, else cpu)")
     parser.set_defaults(func=run)

@@ -25,7 +25,9 @@ PRECISIONS = {"fp32": None, "bf16": torch.bfloat16}
 def autocast(device: torch.device, precision: str):
     """bf16 autocast for "bf16", nothing for "fp32"."""
     if precision not in PRECISIONS:
-        raise ValueError(f"precision: {precision!r} is unknown; choose one of {', '.join(PRECISIONS)}")
+        raise ValueError(
+            f"precision: {precision!r} is unknown; choose one of {', '.join(PRECISIONS)}"
+        )
     dtype = PRECISIONS[precision]
     if dtype is None:
         return contextlib.nullcontext()
@@ -37,12 +39,15 @@ def _batches(task: CountingTask, length: int, batch_size: int, device: torch.dev
     input_ids = torch.from_numpy(examples["input_ids"]).long()
     loss_mask = torch.from_numpy(examples["loss_mask"])
     for begin in range(0, len(input_ids), batch_size):
-        yield input_ids[begin:begin + batch_size].to(device), loss_mask[begin:begin + batch_size].to(device)
+        yield input_ids[begin : begin + batch_size].to(device), loss_mask[
+            begin : begin + batch_size
+        ].to(device)
 
 
 @torch.inference_mode()
-def teacher_forced_scores(model, task: CountingTask, length: int, batch_size: int = 512,
-                          precision: str = "fp32") -> dict[str, np.ndarray]:
+def teacher_forced_scores(
+    model, task: CountingTask, length: int, batch_size: int = 512, precision: str = "fp32"
+) -> dict[str, np.ndarray]:
     """Per-row `score_answers` fields for every window of count length `length`."""
     device = model.device
     parts = []
@@ -61,8 +66,9 @@ def greedy_config(task: CountingTask, length: int) -> GenerationConfig:
 
 
 @torch.inference_mode()
-def generate_scores(model, task: CountingTask, length: int, batch_size: int = 512,
-                    precision: str = "fp32") -> dict[str, np.ndarray]:
+def generate_scores(
+    model, task: CountingTask, length: int, batch_size: int = 512, precision: str = "fp32"
+) -> dict[str, np.ndarray]:
     """Per-row EM fields from greedy `model.generate` on the prompts `$ a b >`."""
     device = model.device
     config = greedy_config(task, length)
@@ -77,6 +83,12 @@ def generate_scores(model, task: CountingTask, length: int, batch_size: int = 51
         generated = torch.nn.functional.pad(
             generated, (0, input_ids.shape[1] - generated.shape[1]), value=task.pad_id
         )
-        parts.append(score_tokens(generated.cpu().numpy(), input_ids.cpu().numpy(),
-                                  loss_mask.cpu().numpy(), end_id=task.end_id))
+        parts.append(
+            score_tokens(
+                generated.cpu().numpy(),
+                input_ids.cpu().numpy(),
+                loss_mask.cpu().numpy(),
+                end_id=task.end_id,
+            )
+        )
     return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}

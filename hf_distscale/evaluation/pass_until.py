@@ -39,18 +39,33 @@ def pass_until_estimate(successes, samples, required: int) -> dict[str, np.ndarr
     s = np.asarray(successes, dtype=float)
     k = np.asarray(samples, dtype=float)
     if np.any(k < 1) or np.any(s > k) or np.any(s < 0):
-        raise ValueError("pass_until: need 1 <= samples and 0 <= successes <= samples for every example")
+        raise ValueError(
+            "pass_until: need 1 <= samples and 0 <= successes <= samples for every example"
+        )
     estimate = s / k
     capped = s < required
     with np.errstate(divide="ignore", invalid="ignore"):
         unbiased = np.where(capped | (required < 2), np.nan, (s - 1) / (k - 1))
         stderr = np.where(s > 0, estimate * np.sqrt((1 - estimate) / s), np.nan)
-    return {"pass_until": estimate, "pass_until_unbiased": unbiased, "stderr": stderr, "capped": capped}
+    return {
+        "pass_until": estimate,
+        "pass_until_unbiased": unbiased,
+        "stderr": stderr,
+        "capped": capped,
+    }
 
 
 @torch.inference_mode()
-def sample_until(model, task: CountingTask, length: int, required: int, max_samples: int,
-                 chunk: int = 256, seed: int = 0, starts: list[int] | None = None) -> dict[str, np.ndarray]:
+def sample_until(
+    model,
+    task: CountingTask,
+    length: int,
+    required: int,
+    max_samples: int,
+    chunk: int = 256,
+    seed: int = 0,
+    starts: list[int] | None = None,
+) -> dict[str, np.ndarray]:
     """Sample answers per window until `required` successes or `max_samples` draws.
 
     All active windows are sampled together, `chunk` draws each per round. K is
@@ -70,8 +85,13 @@ def sample_until(model, task: CountingTask, length: int, required: int, max_samp
         )
     input_ids = torch.from_numpy(examples["input_ids"][rows]).long().to(model.device)
     config = GenerationConfig(
-        do_sample=True, temperature=1.0, top_k=0, top_p=1.0, max_new_tokens=length + 1,
-        eos_token_id=None, pad_token_id=task.pad_id,
+        do_sample=True,
+        temperature=1.0,
+        top_k=0,
+        top_p=1.0,
+        max_new_tokens=length + 1,
+        eos_token_id=None,
+        pad_token_id=task.pad_id,
     )
     successes = np.zeros(len(rows), dtype=np.int64)
     samples = np.zeros(len(rows), dtype=np.int64)
@@ -87,7 +107,12 @@ def sample_until(model, task: CountingTask, length: int, required: int, max_samp
                 prompts, attention_mask=torch.ones_like(prompts), generation_config=config
             )
             answers = input_ids[active, PROMPT_LENGTH:].repeat_interleave(draws, dim=0)
-            hit = _matches(generated[:, PROMPT_LENGTH:], answers).view(len(active), draws).cpu().numpy()
+            hit = (
+                _matches(generated[:, PROMPT_LENGTH:], answers)
+                .view(len(active), draws)
+                .cpu()
+                .numpy()
+            )
             for row, hits in zip(active, hit):
                 usable = hits[: max_samples - samples[row]]
                 total = successes[row] + np.cumsum(usable)

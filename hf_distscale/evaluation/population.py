@@ -48,8 +48,9 @@ def population_models(population_dir: Path) -> list[ModelEntry]:
     records = sorted(population_dir.glob(f"*/seed-*/{SEED_RECORD}"))
     if not records:
         raise ValueError(
-            f"population: {population_dir} holds no finished seed (no */seed-*/{SEED_RECORD}); "
-            f"train it first with `hf-distscale train` or pass a model folder"
+            f"population: {population_dir} holds no finished seed (no */seed-*/{SEED_RECORD}) "
+            f"and no config.json; train the population first with `hf-distscale train`, or "
+            f"pass a model folder written by `save_pretrained`"
         )
     entries = [model_entry(record.parent) for record in records]
     return sorted(entries, key=lambda e: (e.identity["scale_index"], e.identity["seed"]))
@@ -75,13 +76,19 @@ def model_entry(folder: Path, preset: str | None = None) -> ModelEntry:
     with torch.device("meta"):
         num_parameters = AutoModelForCausalLM.from_config(config).num_parameters()
     identity = {
-        "population": folder.name, "family": "", "scale": folder.name, "scale_index": 0,
-        "num_parameters": num_parameters, "num_layers": config.num_hidden_layers,
-        "hidden_size": config.hidden_size, "seed": -1, "data_seed": -1,
-        "precision": "fp32", "preset": preset,
+        "population": folder.name,
+        "family": "",
+        "scale": folder.name,
+        "scale_index": 0,
+        "num_parameters": num_parameters,
+        "num_layers": config.num_hidden_layers,
+        "hidden_size": config.hidden_size,
+        "seed": -1,
+        "data_seed": -1,
+        "precision": "fp32",
+        "preset": preset,
     }
     return ModelEntry(str(folder.resolve()), identity, CountingTask.from_preset(preset))
-
 
 
 def _local_folder(source: str) -> Path:
@@ -106,7 +113,10 @@ def load_model(entry: ModelEntry, device: str = "cpu"):
     if (Path(entry.path) / "tokenizer.json").is_file():
         tokenizer = AutoTokenizer.from_pretrained(entry.path)
         expected = [task.start_id, task.sep_id, task.end_id, task.pad_id]
-        if len(tokenizer) != task.vocab_size or tokenizer.convert_tokens_to_ids(list(SPECIAL_TOKENS)) != expected:
+        if (
+            len(tokenizer) != task.vocab_size
+            or tokenizer.convert_tokens_to_ids(list(SPECIAL_TOKENS)) != expected
+        ):
             raise ValueError(
                 f"model: {entry.path} ships a tokenizer that does not match the task's "
                 f"(vocab {len(tokenizer)}, expected {task.vocab_size} with `$ > . <pad>` at "

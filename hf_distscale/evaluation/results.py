@@ -13,18 +13,42 @@ from pathlib import Path
 import pandas as pd
 
 IDENTITY_COLUMNS = (
-    "population", "family", "scale", "scale_index", "num_parameters", "num_layers",
-    "hidden_size", "seed", "data_seed", "precision", "preset",
+    "population",
+    "family",
+    "scale",
+    "scale_index",
+    "num_parameters",
+    "num_layers",
+    "hidden_size",
+    "seed",
+    "data_seed",
+    "precision",
+    "preset",
 )
 
 # Column -> dtype, in table order. `em_generate` is NaN unless the generate() path ran.
 COLUMNS = {
-    "population": "string", "family": "string", "scale": "string", "scale_index": "int64",
-    "num_parameters": "int64", "num_layers": "int64", "hidden_size": "int64", "seed": "int64",
-    "data_seed": "int64", "precision": "string", "preset": "string", "test_length": "int64",
-    "n_examples": "int64", "em": "float64", "em_answer_only": "float64",
-    "token_accuracy": "float64", "nll_mean": "float64", "nll_sum": "float64",
-    "p_exact": "float64", "em_generate": "float64", "model_path": "string",
+    "population": "string",
+    "family": "string",
+    "scale": "string",
+    "scale_index": "int64",
+    "num_parameters": "int64",
+    "num_layers": "int64",
+    "hidden_size": "int64",
+    "seed": "int64",
+    "data_seed": "int64",
+    "precision": "string",
+    "preset": "string",
+    "test_length": "int64",
+    "n_examples": "int64",
+    "em": "float64",
+    "em_answer_only": "float64",
+    "token_accuracy": "float64",
+    "nll_mean": "float64",
+    "nll_sum": "float64",
+    "p_exact": "float64",
+    "em_generate": "float64",
+    "model_path": "string",
 }
 
 

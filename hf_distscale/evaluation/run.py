@@ -75,14 +75,19 @@ def _pending(table: pd.DataFrame, model_path: str, lengths: list[int], generate:
     return [length for length in lengths if length not in done]
 
 
-def _evaluate_length(model, entry: ModelEntry, length: int, batch_size: int, precision: str,
-                     generate: bool) -> dict:
+def _evaluate_length(
+    model, entry: ModelEntry, length: int, batch_size: int, precision: str, generate: bool
+) -> dict:
     scores = teacher_forced_scores(model, entry.task, length, batch_size, precision)
     em_generate = (
         summarize(generate_scores(model, entry.task, length, batch_size, precision))["em"]
-        if generate else float("nan")
+        if generate
+        else float("nan")
     )
     return {
-        **entry.identity, "test_length": length, **summarize(scores),
-        "em_generate": em_generate, "model_path": entry.path,
+        **entry.identity,
+        "test_length": length,
+        **summarize(scores),
+        "em_generate": em_generate,
+        "model_path": entry.path,
     }

@@ -12,6 +12,8 @@ taking K draws (or up to a cap). PU = r / K estimates the pass probability;
 (r - 1) / (K - 1) is its unbiased variant. See the card for bias and variance.
 """
 
+_CITATION = "Hu et al., Predicting Emergent Abilities with Infinite Resolution Evaluation, 2023"
+
 _KWARGS_DESCRIPTION = """
 Args:
     successes: correct draws per example (r, or fewer when the cap was hit).
@@ -35,7 +37,7 @@ class PassUntil(evaluate.Metric):
     def _info(self):
         return evaluate.MetricInfo(
             description=_DESCRIPTION,
-            citation="Hu et al., Predicting Emergent Abilities with Infinite Resolution Evaluation, arXiv:2310.03262",
+            citation=_CITATION,
             inputs_description=_KWARGS_DESCRIPTION,
             features=datasets.Features(
                 {"successes": datasets.Value("int64"), "samples": datasets.Value("int64")}

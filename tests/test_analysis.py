@@ -1,0 +1,276 @@
+"""Known-answer tests of the distributional analysis on synthetic populations."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hf_distscale.analysis import (
+    bimodality_coefficient,
+    breakthrough_metrics,
+    breakthrough_table,
+    dip_test,
+    distributional_statistics,
+    fit_logistic,
+    load_results,
+    passuntil_fit,
+    two_mode_mixture,
+)
+from hf_distscale.analysis.breakthrough import default_test_length, top_seeds
+from hf_distscale.analysis.distribution import seed_distribution_row
+from hf_distscale.analysis.scaling_fit import scaling_fits
+from hf_distscale.analysis.synthetic import synthetic_results
+from hf_distscale.cli import main
+
+FAST = 200  # bootstrap resamples where coverage is not under test
+
+
+# --- breakthroughness and linearity -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("curve", "breakthroughness", "linearity"),
+    [
+        ([0.0, 0.25, 0.5, 0.75, 1.0], 4.0, 4.0),  # I = 1, every step 0.25
+        ([0.0, 0.1, 0.9, 1.0], 1 / 0.1, 1 / math.sqrt((0.01 + 0.64 + 0.01) / 3)),
+        ([1.0, 0.5, 0.0], -2.0, -2.0),  # argmax before argmin: I = -1
+        ([0.0, 0.0, 0.0, 1.0], math.inf, math.sqrt(3)),  # median square step 0: step curve
+        ([1.0, 1.0, 1.0, 0.0], -math.inf, -math.sqrt(3)),
+        ([0.3, 0.3, 0.3], 0.0, 0.0),  # flat: 0/0 is defined as 0
+    ],
+)
+def test_breakthrough_metrics_match_hand_computed_values(curve, breakthroughness, linearity):
+    result = breakthrough_metrics(np.array(curve))
+    assert result.breakthroughness == pytest.approx(breakthroughness)
+    assert result.linearity == pytest.approx(linearity)
+
+
+def test_breakthrough_metrics_need_two_scales():
+    with pytest.raises(ValueError, match="at least 2 scales"):
+        breakthrough_metrics(np.array([0.5]))
+
+
+def test_breakthrough_table_ranks_fixed_seed_curves():
+    curves = {0: [0.0, 0.0, 0.0, 1.0], 1: [0.0, 0.3, 0.6, 0.9], 2: [0.5, 0.5, 0.5, 0.5]}
+    rows = [
+        {"family": "f", "scale": f"s{i}", "scale_index": i, "num_parameters": 10**i, "seed": seed,
+         "test_length": 20, "em": value, "p_exact": value}
+        for seed, curve in curves.items() for i, value in enumerate(curve)
+    ]
+    table = breakthrough_table(pd.DataFrame(rows))
+    assert top_seeds(table, "f", "breakthroughness", k=2) == [0, 1]
+    assert top_seeds(table, "f", "linearity", k=1) == [1]
+    assert table.set_index("seed").loc[2, "breakthroughness"] == 0.0
+
+
+def test_default_test_length_is_the_papers_60_for_its_lengths():
+    assert default_test_length(range(30, 101, 10)) == 60
+    assert default_test_length([16, 18, 20, 22]) == 18
+
+
+# --- bootstrap intervals ------------------------------------------------------------
+
+
+def test_bootstrap_intervals_cover_a_known_success_probability_at_the_nominal_rate():
+    truth, n_seeds, repeats = 0.3, 40, 200
+    rng = np.random.default_rng(1)
+    covered = {"frac_successful": 0, "frac_failed": 0}
+    for repeat in range(repeats):
+        values = np.where(rng.random(n_seeds) < truth, 0.9, 0.02)
+        row = seed_distribution_row(values, seed=repeat)
+        covered["frac_successful"] += row["frac_successful_ci_low"] <= truth <= row["frac_successful_ci_high"]
+        covered["frac_failed"] += row["frac_failed_ci_low"] <= 1 - truth <= row["frac_failed_ci_high"]
+    for name, count in covered.items():
+        assert 0.88 <= count / repeats <= 0.99, (name, count / repeats)
+
+
+def test_degenerate_population_gets_a_zero_width_interval_and_no_successful_mean():
+    row = seed_distribution_row(np.zeros(10), n_resamples=FAST)
+    assert (row["frac_failed"], row["frac_failed_ci_low"], row["frac_failed_ci_high"]) == (1.0, 1.0, 1.0)
+    assert math.isnan(row["successful_mean"]) and math.isnan(row["successful_mean_ci_low"])
+
+
+# --- bimodality ---------------------------------------------------------------------
+
+
+def test_dip_test_separates_bimodal_from_unimodal_population():
+    rng = np.random.default_rng(0)
+    bimodal = np.where(rng.random(120) < 0.5, rng.beta(34, 6, 120), rng.beta(1.2, 38, 120))
+    unimodal = rng.beta(4, 6, 120)
+    assert dip_test(bimodal).pvalue < 0.001
+    assert dip_test(unimodal).pvalue > 0.05
+    assert bimodality_coefficient(bimodal) > 5 / 9 > bimodality_coefficient(unimodal)
+
+
+def test_bimodality_measures_are_undefined_for_tiny_or_constant_samples():
+    assert math.isnan(dip_test(np.array([0.1, 0.9, 0.5])).pvalue)
+    assert math.isnan(bimodality_coefficient(np.full(8, 0.2)))
+
+
+def test_mixture_recovers_success_weight_and_mean():
+    table = synthetic_results([0.3], success_mean=0.8, n_seeds=400, test_lengths=[40])
+    fit = two_mode_mixture(table["em"].to_numpy())
+    assert fit.success_weight == pytest.approx(0.3, abs=0.06)
+    assert fit.success_mean == pytest.approx(0.8, abs=0.03)
+    assert fit.failure_mean == pytest.approx(0.03, abs=0.02)
+
+
+def test_wasserstein_distance_to_next_scale_matches_hand_value():
+    rows = [
+        {"family": "f", "scale": f"s{i}", "scale_index": i, "num_parameters": 10 ** (i + 4), "seed": seed,
+         "test_length": 20, "em": value, "p_exact": 0.5}
+        for i, values in enumerate([[0, 0, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1]])
+        for seed, value in enumerate(values)
+    ]
+    table = distributional_statistics(pd.DataFrame(rows), n_resamples=FAST).per_scale
+    assert table["wasserstein_to_next"].iloc[0] == pytest.approx(1 / 3)
+    assert math.isnan(table["wasserstein_to_next"].iloc[1])
+
+
+# --- distributional scaling fit -----------------------------------------------------
+
+
+def test_logistic_fit_recovers_exact_parameters():
+    x = np.linspace(-3, 3, 7)
+    probability = 1 / (1 + np.exp(-(0.5 + 1.5 * x)))
+    trials = np.full(7, 1_000_000)
+    a, b = fit_logistic(x, probability * trials, trials)
+    assert (a, b) == (pytest.approx(0.5, abs=1e-3), pytest.approx(1.5, abs=1e-3))
+
+
+def test_logistic_fit_recovers_a_known_crossing_scale():
+    parameters = [int(10 ** (5 + s / 2)) for s in range(5)]  # 1e5 .. 1e7
+    crossing = 1e6
+    probability = [1 / (1 + math.exp(-2 * (math.log(n) - math.log(crossing)))) for n in parameters]
+    table = synthetic_results(probability, num_parameters=parameters, n_seeds=300, test_lengths=[40, 50])
+    fits = scaling_fits(load_results(table), n_resamples=FAST)
+    for fit in fits.itertuples():
+        assert fit.x_variable == "log_parameters"
+        assert fit.crossing_parameters_ci_low <= crossing <= fit.crossing_parameters_ci_high
+        assert fit.crossing_parameters == pytest.approx(crossing, rel=0.5)
+        assert fit.slope == pytest.approx(2.0, rel=0.3)
+        assert fit.crossing_in_range
+
+
+def test_fixed_parameter_family_fits_against_scale_index():
+    table = synthetic_results([0.1, 0.5, 0.9], num_parameters=[3_200_000, 3_210_000, 3_190_000], n_seeds=200)
+    fits = scaling_fits(load_results(table), n_resamples=FAST)
+    assert set(fits["x_variable"]) == {"scale_index"}
+    assert fits["crossing_x"].to_numpy() == pytest.approx([1.0, 1.0], abs=0.3)
+
+
+@pytest.mark.parametrize(
+    ("success_probability", "inverse"),
+    [([0.9, 0.7, 0.5, 0.3, 0.1], True), ([0.1, 0.3, 0.5, 0.7, 0.9], False)],
+)
+def test_inverse_scaling_is_detected_only_when_success_falls_while_its_mean_rises(success_probability, inverse):
+    table = synthetic_results(success_probability, success_mean=[0.6, 0.7, 0.8, 0.88, 0.95], n_seeds=120)
+    fits = distributional_statistics(table, n_resamples=FAST).scaling_fits
+    assert fits["inverse_scaling"].tolist() == [inverse, inverse]
+
+
+# --- PassUntil ------------------------------------------------------------------------
+
+
+def test_passuntil_law_recovers_alpha_and_no_concavity_on_a_straight_law():
+    x = np.log([1e5, 3e5, 1e6, 3e6, 1e7])
+    pass_probability = np.exp(-np.exp(4.0 - 0.5 * x))  # PU = exp(-c N^-alpha), c = e^4, alpha = 0.5
+    fit = passuntil_fit([np.full(8, p) for p in pass_probability], x, n_resamples=FAST)
+    assert fit["alpha"] == pytest.approx(0.5)
+    assert fit["log_c"] == pytest.approx(4.0)
+    assert abs(fit["quadratic"]) < 1e-8
+    assert not fit["accelerated_emergence"]
+
+
+def test_passuntil_detects_accelerated_emergence_on_a_concave_curve():
+    x = np.log([1e5, 3e5, 1e6, 3e6, 1e7])
+    log_neg_log = 6.0 - 0.2 * (x - x[0]) - 0.3 * (x - x[0]) ** 2
+    rng = np.random.default_rng(0)
+    per_scale = [np.exp(-np.exp(v + rng.normal(0, 0.01, 16))) for v in log_neg_log]
+    fit = passuntil_fit(per_scale, x, n_resamples=FAST)
+    assert fit["concave"] and fit["accelerated_emergence"]
+    assert fit["quadratic"] == pytest.approx(-0.3, abs=0.05)
+
+
+# --- bad input --------------------------------------------------------------------------
+
+
+def test_missing_column_is_named():
+    table = synthetic_results([0.2, 0.8], n_seeds=6).drop(columns="scale_index")
+    with pytest.raises(ValueError, match="'scale_index'"):
+        load_results(table)
+
+
+def test_missing_metric_column_is_named_through_the_cli(tmp_path, capsys):
+    path = tmp_path / "results.parquet"
+    synthetic_results([0.2, 0.8], n_seeds=6).drop(columns="em_answer_only").to_parquet(path)
+    assert main(["analyze", str(path), "--out", str(tmp_path / "out"), "--metric", "em_answer_only"]) == 2
+    assert "'em_answer_only'" in capsys.readouterr().err
+
+
+def test_missing_file_and_bad_values_get_clear_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no file"):
+        load_results(tmp_path / "absent.parquet")
+    table = synthetic_results([0.2, 0.8], n_seeds=6)
+    with pytest.raises(ValueError, match="unknown metric"):
+        load_results(table, metric="accuracy")
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        load_results(table.assign(em=table["em"] + 1))
+    with pytest.raises(ValueError, match="more than once"):
+        load_results(pd.concat([table, table.iloc[:1]]))
+
+
+def test_single_scale_family_gets_no_breakthrough_with_a_message():
+    table = pd.concat(
+        [synthetic_results([0.5], n_seeds=8, family="lonely"), synthetic_results([0.2, 0.8], n_seeds=8)]
+    )
+    statistics = distributional_statistics(table, n_resamples=FAST)
+    assert set(statistics.breakthrough["family"]) == {"fixed_depth"}
+    assert set(statistics.scaling_fits["family"]) == {"fixed_depth"}
+    assert any("'lonely'" in m and "at least 2 scales" in m for m in statistics.messages)
+    assert set(statistics.per_scale["family"]) == {"lonely", "fixed_depth"}
+
+
+def test_few_seeds_warn_but_still_give_statistics():
+    table = synthetic_results([0.2, 0.8], n_seeds=3)
+    with pytest.warns(UserWarning, match="fewer than 5 seeds"):
+        statistics = distributional_statistics(table, n_resamples=FAST)
+    assert len(statistics.per_scale) == 4
+    assert statistics.per_scale["frac_successful"].between(0, 1).all()
+
+
+def test_enough_seeds_do_not_warn():
+    table = synthetic_results([0.2, 0.8], n_seeds=6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        distributional_statistics(table, n_resamples=FAST)
+
+
+def test_unknown_breakthrough_length_is_rejected():
+    with pytest.raises(ValueError, match="not in the table"):
+        distributional_statistics(synthetic_results([0.2, 0.8], n_seeds=6), breakthrough_test_length=99)
+
+
+# --- evaluate module --------------------------------------------------------------------
+
+
+def test_evaluate_module_returns_the_library_statistics():
+    import evaluate
+
+    from hf_distscale.analysis.report import METRIC_MODULE
+
+    table = synthetic_results([0.1, 0.5, 0.9], n_seeds=10)
+    module = evaluate.load(str(METRIC_MODULE))
+    output = module.compute(
+        scores=table["em"], pass_probabilities=table["p_exact"], families=table["family"],
+        scales=table["scale"], scale_indices=table["scale_index"], num_parameters=table["num_parameters"],
+        seeds=table["seed"], test_lengths=table["test_length"], n_resamples=FAST,
+    )
+    expected = distributional_statistics(table, n_resamples=FAST).to_dict()
+    assert output["metric"] == "em"
+    assert pd.DataFrame(output["per_scale"]).equals(pd.DataFrame(expected["per_scale"]))
+    assert pd.DataFrame(output["scaling_fits"]).equals(pd.DataFrame(expected["scaling_fits"]))

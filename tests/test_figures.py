@@ -1,0 +1,84 @@
+"""`hf-distscale analyze` writes every figure and the summary table, and the figures are not blank."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.image import imread
+
+from hf_distscale.analysis import analyze
+from hf_distscale.analysis.figures import histogram_lengths
+from hf_distscale.analysis.synthetic import synthetic_results
+from hf_distscale.cli import main
+
+FIGURES = ("top_seeds", "violins", "fractions", "histograms")
+FAMILIES = ("fixed_depth", "fixed_params")
+
+
+@pytest.fixture(scope="module")
+def analysis_run(tmp_path_factory):
+    """One CLI run over two small synthetic families; returns (out_dir, exit code, stdout)."""
+    root = tmp_path_factory.mktemp("analyze")
+    table = pd.concat(
+        [
+            synthetic_results([0.1, 0.5, 0.9], n_seeds=8, test_lengths=[18, 20, 22]),
+            synthetic_results(
+                [0.4, 0.6], n_seeds=8, test_lengths=[18, 20, 22], family="fixed_params",
+                num_parameters=[3_200_000, 3_190_000], seed=1,
+            ),
+        ]
+    )
+    path = root / "results.parquet"
+    table.to_parquet(path)
+    out, printed = root / "out", io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        code = main(["analyze", str(path), "--out", str(out), "--resamples", "100"])
+    return out, code, printed.getvalue()
+
+
+def test_analyze_cli_writes_every_figure_and_table(analysis_run):
+    out, code, printed = analysis_run
+    assert code == 0
+    for family in FAMILIES:
+        for figure in FIGURES:
+            for extension in ("png", "svg"):
+                target = out / "figures" / f"{figure}_{family}.{extension}"
+                assert target.is_file(), target
+                assert str(target) in printed
+    for name in ("summary.csv", "summary.md", "scaling_fits.csv", "passuntil.csv", "breakthrough.csv", "statistics.json"):
+        assert (out / name).is_file(), name
+    summary = pd.read_csv(out / "summary.csv")
+    assert len(summary) == 3 * 3 + 2 * 3
+    markdown = (out / "summary.md").read_text()
+    assert "successful (>50%)" in markdown and "## Scaling fits" in markdown
+
+
+@pytest.mark.parametrize("figure", FIGURES)
+def test_each_png_is_large_and_not_blank(analysis_run, figure):
+    out, _, _ = analysis_run
+    for family in FAMILIES:
+        image = imread(out / "figures" / f"{figure}_{family}.png")[..., :3]
+        height, width, _ = image.shape
+        assert height >= 300 and width >= 500, (figure, image.shape)
+        drawn = np.any(image < 0.9, axis=-1).mean()
+        assert drawn > 0.02, f"{figure}_{family}.png is nearly blank ({drawn:.3f} of pixels drawn)"
+        assert image.std() > 0.05
+
+
+def test_single_scale_family_gets_no_top_seed_figure_and_a_warning(tmp_path):
+    table = synthetic_results([0.5], n_seeds=6, test_lengths=[20])
+    with pytest.warns(UserWarning, match="single scale"):
+        paths = analyze(table, tmp_path, n_resamples=50)
+    names = {path.name for path in paths.values()}
+    assert "violins_fixed_depth.png" in names
+    assert "top_seeds_fixed_depth.png" not in names
+
+
+def test_histograms_use_the_papers_lengths_when_present_otherwise_spread_lengths():
+    assert histogram_lengths(range(30, 101, 10)) == [50, 60, 70, 80, 90, 100]
+    assert histogram_lengths([16, 18, 20]) == [16, 18, 20]
+    assert histogram_lengths(range(16, 30)) == [16, 19, 21, 24, 26, 29]

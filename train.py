@@ -1,0 +1,20 @@
+"""Train a population; the same code as `hf-distscale train`.
+
+    python train.py --family cpu_depth --scales l1,l2 --seeds 0-7 --preset reduced --out runs/
+    torchrun --nproc_per_node 2 train.py ...             # CPU: 2 processes, seeds sharded
+    accelerate launch --multi_gpu --num_processes 2 train.py ...
+"""
+
+import argparse
+import sys
+
+from hf_distscale.training.cli import add_arguments, run
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="Train a population of seeds.")
+    add_arguments(parser)
+    try:
+        run(parser.parse_args())
+    except (ValueError, FileNotFoundError) as err:
+        print(f"train.py: error: {err}", file=sys.stderr)
+        sys.exit(2)
