@@ -5,16 +5,9 @@
     accelerate launch --multi_gpu --num_processes 2 train.py ...
 """
 
-import argparse
 import sys
 
-from hf_distscale.training.cli import add_arguments, run
+from hf_distscale.training.cli import main
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description="Train a population of seeds.")
-    add_arguments(parser)
-    try:
-        run(parser.parse_args())
-    except (ValueError, FileNotFoundError) as err:
-        print(f"train.py: error: {err}", file=sys.stderr)
-        sys.exit(2)
+    sys.exit(main())

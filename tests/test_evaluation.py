@@ -159,19 +159,13 @@ def test_bad_input_missing_config(tmp_path, capsys):
     assert "config.json" in message
 
 
-def test_bad_input_impossible_test_length(tmp_path, capsys):
-    message = _cli_error(
-        capsys,
-        [
-            "eval",
-            str(trained_population()),
-            "--out",
-            str(tmp_path / "r.parquet"),
-            "--test-lengths",
-            "30",
-        ],
-    )
-    assert "test length: 30 is impossible" in message
+@pytest.mark.parametrize(
+    "lengths, expected", [("30", "test length: 30 is impossible"), ("9-7", "empty")]
+)
+def test_bad_input_test_lengths(tmp_path, capsys, lengths, expected):
+    arguments = ["eval", str(trained_population()), "--out", str(tmp_path / "r.parquet"),
+                 "--test-lengths", lengths]
+    assert expected in _cli_error(capsys, arguments)
 
 
 def test_bad_input_empty_population(tmp_path, capsys):
@@ -180,18 +174,3 @@ def test_bad_input_empty_population(tmp_path, capsys):
         capsys, ["eval", str(tmp_path / "empty"), "--out", str(tmp_path / "r.parquet")]
     )
     assert "no finished seed" in message
-
-
-def test_bad_input_test_length_range(tmp_path, capsys):
-    message = _cli_error(
-        capsys,
-        [
-            "eval",
-            str(trained_population()),
-            "--out",
-            str(tmp_path / "r.parquet"),
-            "--test-lengths",
-            "9-7",
-        ],
-    )
-    assert "empty" in message

@@ -70,6 +70,12 @@ def _length_colors(lengths) -> dict[int, tuple]:
     return {length: cmap(i / max(len(lengths) - 1, 1)) for i, length in enumerate(lengths)}
 
 
+def _family_view(results: pd.DataFrame, family: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the family's scale table, the family's result rows)."""
+    scales = scale_table(results)
+    return scales[scales["family"] == family], results[results["family"] == family]
+
+
 def plot_top_seeds(
     results: pd.DataFrame,
     breakthrough: pd.DataFrame,
@@ -80,9 +86,8 @@ def plot_top_seeds(
 ) -> dict[str, Path]:
     """Top-k seeds by B (left) and by L (right) as scaling curves, at the length B/L used."""
     test_length = int(breakthrough.loc[breakthrough["family"] == family, "test_length"].iloc[0])
-    scales = scale_table(results)
-    scales = scales[scales["family"] == family]
-    rows = results[(results["family"] == family) & (results["test_length"] == test_length)]
+    scales, rows = _family_view(results, family)
+    rows = rows[rows["test_length"] == test_length]
     figure = Figure(figsize=(11, 4.2), layout="constrained")
     axes = figure.subplots(1, 2, sharey=True)
     for ax, by, symbol in zip(axes, ("breakthroughness", "linearity"), ("B", "L")):
@@ -103,9 +108,7 @@ def plot_top_seeds(
 
 def plot_violins(results: pd.DataFrame, family: str, metric: str, out_dir: Path) -> dict[str, Path]:
     """Violins of the seed distribution across test lengths, one panel per scale."""
-    scales = scale_table(results)
-    scales = scales[scales["family"] == family]
-    rows = results[results["family"] == family]
+    scales, rows = _family_view(results, family)
     lengths = sorted(rows["test_length"].unique())
     figure = Figure(figsize=(3.2 * len(scales) + 1, 3.8), layout="constrained")
     axes = np.atleast_1d(figure.subplots(1, len(scales), sharey=True, squeeze=False)[0])
@@ -160,9 +163,7 @@ def plot_fractions(per_scale: pd.DataFrame, family: str, metric: str, out_dir: P
 
 def plot_histograms(results: pd.DataFrame, family: str, metric: str, out_dir: Path) -> dict[str, Path]:
     """Histograms of the seed distribution: rows are scales, columns test lengths."""
-    scales = scale_table(results)
-    scales = scales[scales["family"] == family]
-    rows = results[results["family"] == family]
+    scales, rows = _family_view(results, family)
     lengths = histogram_lengths(rows["test_length"].unique())
     figure = Figure(figsize=(2.4 * len(lengths) + 1, 1.9 * len(scales) + 1), layout="constrained")
     axes = figure.subplots(len(scales), len(lengths), sharex=True, sharey=True, squeeze=False)

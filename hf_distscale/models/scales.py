@@ -23,9 +23,9 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import yaml
 from transformers import LlamaConfig
 
+from hf_distscale.named_configs import config_names, load_named_config
 from hf_distscale.tasks import CountingTask
 
 FAMILY_DIR = Path(__file__).parent / "families"
@@ -50,17 +50,12 @@ class Scale:
 
 
 def available_families() -> list[str]:
-    return sorted(p.stem for p in FAMILY_DIR.glob("*.yaml"))
+    return config_names(FAMILY_DIR)
 
 
 def load_family(name: str) -> dict:
     """The raw family file: {"description", "scales", optional "target_parameters"}."""
-    path = FAMILY_DIR / f"{name}.yaml"
-    if not path.is_file():
-        raise ValueError(
-            f"family: unknown family {name!r}; choose one of {', '.join(available_families())}"
-        )
-    return yaml.safe_load(path.read_text())
+    return load_named_config(FAMILY_DIR, "family", name)
 
 
 def num_heads(hidden_size: int) -> int:

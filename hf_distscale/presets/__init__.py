@@ -7,20 +7,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
+from hf_distscale.named_configs import config_names, load_named_config
 
 PRESET_DIR = Path(__file__).parent
 
 
 def available_presets() -> list[str]:
-    return sorted(p.stem for p in PRESET_DIR.glob("*.yaml"))
+    return config_names(PRESET_DIR)
 
 
 def load_preset(name: str) -> dict:
-    """Return the preset's raw sections ({"description", "task", "training"})."""
-    path = PRESET_DIR / f"{name}.yaml"
-    if not path.is_file():
-        raise ValueError(
-            f"preset: unknown preset {name!r}; choose one of {', '.join(available_presets())}"
-        )
-    return yaml.safe_load(path.read_text())
+    """Return the preset's raw sections ({"description", "task", "training", optional "demo"})."""
+    return load_named_config(PRESET_DIR, "preset", name)

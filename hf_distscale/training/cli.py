@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from hf_distscale.models import available_families
 from hf_distscale.presets import available_presets
@@ -47,6 +48,18 @@ def run(args: argparse.Namespace) -> list[dict]:
             print(f"{r['scale']:>6} {r['seed']:>5} {r['steps']:>6} {r['stop_reason']:>10} "
                   f"{r['final_train_loss']:>8.4f} {r['in_distribution_em']:>6.3f} {r['wall_time_s']:>7.1f}")
     return records
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The `train.py` / `python -m hf_distscale.training` entry point (torchrun-friendly)."""
+    parser = argparse.ArgumentParser(description="Train a population of seeds.")
+    add_arguments(parser)
+    try:
+        run(parser.parse_args(argv))
+    except (ValueError, FileNotFoundError) as err:
+        print(f"train: error: {err}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def register(subparsers) -> None:

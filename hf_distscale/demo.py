@@ -1,0 +1,100 @@
+"""`hf-distscale demo`: the whole pipeline on a small built-in preset, resumably.
+
+dataset -> population training -> evaluation -> analysis. What the demo trains
+(family, scales, seeds) is data: the `demo` section of the preset's YAML.
+Every stage skips finished work, so a killed demo rerun picks up where it stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from hf_distscale.presets import available_presets, load_preset
+
+DEFAULT_PRESET = "reduced"
+
+
+def demo_plan(preset: str) -> dict:
+    """The preset's `demo` section: {"family", "scales", "seeds"}."""
+    plan = load_preset(preset).get("demo")
+    if not plan:
+        with_demo = [name for name in available_presets() if load_preset(name).get("demo")]
+        raise ValueError(
+            f"preset: {preset!r} has no demo section; choose one of {', '.join(with_demo)}"
+        )
+    return plan
+
+
+def build_dataset(preset: str, out_dir: Path) -> Path:
+    """Export the Hub-ready dataset folder once; its card (written last) marks it finished."""
+    from hf_distscale.data.export import export_dataset
+
+    if (out_dir / "README.md").is_file():
+        return out_dir
+    return export_dataset([preset], out_dir, overwrite=True)
+
+
+def train(preset: str, plan: dict, runs_dir: Path, processes: int) -> Path:
+    """Train the population in `processes` CPU processes (torchrun), one thread each."""
+    if processes == 1:
+        from hf_distscale.training.population import train_population
+        from hf_distscale.training.seeds import parse_seeds
+
+        train_population(plan["family"], plan["scales"], parse_seeds(str(plan["seeds"])), preset,
+                         runs_dir)
+    else:
+        command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node",
+                   str(processes), "-m", "hf_distscale.training", "--family", plan["family"],
+                   "--scales", ",".join(plan["scales"]), "--seeds", str(plan["seeds"]),
+                   "--preset", preset, "--out", str(runs_dir)]
+        environment = dict(os.environ, OMP_NUM_THREADS="1")
+        if subprocess.run(command, env=environment).returncode != 0:
+            raise ValueError("training stopped before the end; rerun `hf-distscale demo` to resume")
+    return runs_dir / f"{plan['family']}-{preset}"
+
+
+def run_demo(out_dir: str | Path = "outputs/demo", preset: str = DEFAULT_PRESET,
+             processes: int | None = None) -> dict[str, Path]:
+    """Run every stage into `out_dir`; return {output name: path}."""
+    from hf_distscale.analysis.report import analyze
+    from hf_distscale.evaluation.run import evaluate_population
+
+    plan = demo_plan(preset)
+    processes = processes or min(2, os.cpu_count() or 1)
+    out_dir = Path(out_dir)
+    outputs = {"dataset": build_dataset(preset, out_dir / "dataset")}
+    print(f"[1/4] dataset: {outputs['dataset']}", flush=True)
+    outputs["population"] = train(preset, plan, out_dir / "runs", processes)
+    print(f"[2/4] population: {outputs['population']}", flush=True)
+    outputs["results"] = out_dir / "results.parquet"
+    evaluate_population(outputs["population"], outputs["results"])
+    print(f"[3/4] results table: {outputs['results']}", flush=True)
+    analysis = analyze(outputs["results"], out_dir / "analysis")
+    outputs.update(analysis)
+    print(f"[4/4] analysis: {out_dir / 'analysis'}", flush=True)
+    return outputs
+
+
+def run(args: argparse.Namespace) -> None:
+    outputs = run_demo(args.out, args.preset, args.processes)
+    print("\nOutputs:")
+    for name, path in outputs.items():
+        print(f"  {name:28s} {path}")
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "demo", help="run the whole pipeline on a small built-in preset",
+        description="dataset -> training -> evaluation -> analysis on a CPU-sized preset; "
+                    "rerun to resume after an interruption.",
+    )
+    parser.add_argument("--out", default="outputs/demo", help="output folder (default: outputs/demo)")
+    parser.add_argument("--preset", default=DEFAULT_PRESET,
+                        help=f"preset with a demo section (default: {DEFAULT_PRESET})")
+    parser.add_argument("--processes", type=int,
+                        help="training processes (default: min(2, CPU count))")
+    parser.set_defaults(func=run)

@@ -1,0 +1,55 @@
+"""The main job end to end, through the real CLI, on the seconds-long smoke preset."""
+
+import os
+import subprocess
+import sys
+
+import pandas as pd
+from PIL import Image
+
+
+def demo(out, *extra):
+    return subprocess.run(
+        [sys.executable, "-m", "hf_distscale.cli", "demo", "--preset", "smoke", "--out", str(out),
+         *extra],
+        capture_output=True, text=True, timeout=600,
+    )
+
+
+def test_demo_runs_every_stage_then_resumes_without_redoing_work(tmp_path):
+    first = demo(tmp_path, "--processes", "2")
+    assert first.returncode == 0, first.stderr
+    for marker in ("[1/4] dataset", "[2/4] population", "[3/4] results table", "[4/4] analysis"):
+        assert marker in first.stdout
+
+    results = pd.read_parquet(tmp_path / "results.parquet")
+    assert set(results["scale"]) == {"l1", "l2"}
+    assert sorted(results["seed"].unique()) == [0, 1]
+    assert set(results["test_length"]) == {6, 8, 10}
+    assert len(results) == 2 * 2 * 3
+    assert (tmp_path / "dataset" / "README.md").is_file()
+    violins = tmp_path / "analysis" / "figures"
+    pngs = sorted(violins.glob("*.png"))
+    assert pngs, "the demo wrote no figures"
+    for png in pngs:
+        with Image.open(png) as image:
+            assert image.size[0] > 200 and image.getextrema() != ((255, 255),) * len(image.getbands())
+
+    weights = tmp_path / "runs" / "cpu_depth-smoke" / "l2" / "seed-0001" / "model.safetensors"
+    trained_at = os.stat(weights).st_mtime_ns
+    evaluated_at = os.stat(tmp_path / "results.parquet").st_mtime_ns
+    second = demo(tmp_path, "--processes", "1")
+    assert second.returncode == 0, second.stderr
+    assert os.stat(weights).st_mtime_ns == trained_at
+    assert os.stat(tmp_path / "results.parquet").st_mtime_ns == evaluated_at
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "results.parquet"), results)
+
+
+def test_demo_refuses_a_preset_without_a_demo_section(tmp_path):
+    run = subprocess.run(
+        [sys.executable, "-m", "hf_distscale.cli", "demo", "--preset", "paper", "--out", str(tmp_path)],
+        capture_output=True, text=True,
+    )
+    assert run.returncode == 2
+    assert run.stderr.count("\n") == 1
+    assert "'paper' has no demo section" in run.stderr and "smoke" in run.stderr
