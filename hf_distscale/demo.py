@@ -19,7 +19,7 @@ DEFAULT_PRESET = "reduced"
 
 
 def demo_plan(preset: str) -> dict:
-    """The preset's `demo` section: {"family", "scales", "seeds"}."""
+    """The preset's `demo` section: {"family", "scales", "seeds", optional "breakthrough_test_length"}."""
     plan = load_preset(preset).get("demo")
     if not plan:
         with_demo = [name for name in available_presets() if load_preset(name).get("demo")]
@@ -73,7 +73,8 @@ def run_demo(out_dir: str | Path = "outputs/demo", preset: str = DEFAULT_PRESET,
     outputs["results"] = out_dir / "results.parquet"
     evaluate_population(outputs["population"], outputs["results"])
     print(f"[3/4] results table: {outputs['results']}", flush=True)
-    analysis = analyze(outputs["results"], out_dir / "analysis")
+    analysis = analyze(outputs["results"], out_dir / "analysis",
+                       breakthrough_test_length=plan.get("breakthrough_test_length"))
     outputs.update(analysis)
     print(f"[4/4] analysis: {out_dir / 'analysis'}", flush=True)
     return outputs

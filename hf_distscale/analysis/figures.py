@@ -156,7 +156,7 @@ def plot_fractions(per_scale: pd.DataFrame, family: str, metric: str, out_dir: P
         ax.set_ylabel("fraction of seeds" if column.startswith("frac") else f"{metric} (fraction)")
         ax.set_ylim(-0.03, 1.03)
         ax.grid(alpha=0.3)
-    axes[-1].legend(fontsize=8, title="test length", loc="best")
+    axes[-1].legend(fontsize=8, title="test length", loc="center left", bbox_to_anchor=(1.02, 0.5))
     figure.suptitle(f"{family}: failed / successful seeds and successful mean vs scale ({metric}, 95% bootstrap CI)")
     return save_figure(figure, out_dir, f"fractions_{family}")
 
