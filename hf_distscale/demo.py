@@ -64,7 +64,9 @@ def run_demo(out_dir: str | Path = "outputs/demo", preset: str = DEFAULT_PRESET,
     from hf_distscale.evaluation.run import evaluate_population
 
     plan = demo_plan(preset)
-    processes = processes or min(2, os.cpu_count() or 1)
+    processes = min(2, os.cpu_count() or 1) if processes is None else processes
+    if processes < 1:
+        raise ValueError(f"processes: {processes} is not a process count; give 1 or more")
     out_dir = Path(out_dir)
     outputs = {"dataset": build_dataset(preset, out_dir / "dataset")}
     print(f"[1/4] dataset: {outputs['dataset']}", flush=True)

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 from PIL import Image
 
 
@@ -45,11 +46,15 @@ def test_demo_runs_every_stage_then_resumes_without_redoing_work(tmp_path):
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "results.parquet"), results)
 
 
-def test_demo_refuses_a_preset_without_a_demo_section(tmp_path):
+@pytest.mark.parametrize("arguments, message", [
+    (["--preset", "paper"], "'paper' has no demo section; choose one of reduced, smoke"),
+    (["--preset", "smoke", "--processes", "0"], "processes: 0 is not a process count"),
+])
+def test_demo_bad_input_is_one_line(tmp_path, arguments, message):
     run = subprocess.run(
-        [sys.executable, "-m", "hf_distscale.cli", "demo", "--preset", "paper", "--out", str(tmp_path)],
+        [sys.executable, "-m", "hf_distscale.cli", "demo", "--out", str(tmp_path), *arguments],
         capture_output=True, text=True,
     )
     assert run.returncode == 2
     assert run.stderr.count("\n") == 1
-    assert "'paper' has no demo section" in run.stderr and "smoke" in run.stderr
+    assert message in run.stderr
