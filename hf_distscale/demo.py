@@ -39,7 +39,7 @@ def build_dataset(preset: str, out_dir: Path) -> Path:
 
 
 def train(preset: str, plan: dict, runs_dir: Path, processes: int) -> Path:
-    """Train the population in `processes` CPU processes (torchrun), one thread each."""
+    """Train the population in-process, or in `processes` torchrun processes of one thread each."""
     if processes == 1:
         from hf_distscale.training.population import train_population
         from hf_distscale.training.seeds import parse_seeds
@@ -57,6 +57,15 @@ def train(preset: str, plan: dict, runs_dir: Path, processes: int) -> Path:
     return runs_dir / f"{plan['family']}-{preset}"
 
 
+def default_processes() -> int:
+    """One training process per GPU; on a CPU one single-thread process per core, up to two."""
+    import torch
+
+    if torch.cuda.is_available():
+        return torch.cuda.device_count()
+    return min(2, os.cpu_count() or 1)
+
+
 def run_demo(out_dir: str | Path = "outputs/demo", preset: str = DEFAULT_PRESET,
              processes: int | None = None) -> dict[str, Path]:
     """Run every stage into `out_dir`; return {output name: path}."""
@@ -64,7 +73,7 @@ def run_demo(out_dir: str | Path = "outputs/demo", preset: str = DEFAULT_PRESET,
     from hf_distscale.evaluation.run import evaluate_population
 
     plan = demo_plan(preset)
-    processes = min(2, os.cpu_count() or 1) if processes is None else processes
+    processes = default_processes() if processes is None else processes
     if processes < 1:
         raise ValueError(f"processes: {processes} is not a process count; give 1 or more")
     out_dir = Path(out_dir)
@@ -99,5 +108,5 @@ def register(subparsers) -> None:
     parser.add_argument("--preset", default=DEFAULT_PRESET,
                         help=f"preset with a demo section (default: {DEFAULT_PRESET})")
     parser.add_argument("--processes", type=int,
-                        help="training processes (default: min(2, CPU count))")
+                        help="training processes (default: one per GPU, else min(2, CPU count))")
     parser.set_defaults(func=run)
