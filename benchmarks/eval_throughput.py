@@ -17,32 +17,21 @@ import time
 from pathlib import Path
 
 import torch
-from transformers import LlamaConfig, LlamaForCausalLM
+from transformers import LlamaForCausalLM
 from transformers.utils import logging as hf_logging
 
 from hf_distscale.evaluation import evaluate_population, find_models, generate_scores, load_model
 from hf_distscale.evaluation import teacher_forced_scores
+from hf_distscale.models import Scale, llama_config, make_scale
 from hf_distscale.tasks import CountingTask, build_tokenizer
+from hf_distscale.training.population import save_model_folder, seed_record
 
-SCALES = {"h64": (64, 2), "h128": (128, 2)}  # scale -> (hidden, layers)
+SCALES = [make_scale("bench", "h64", 0, 2, 64), make_scale("bench", "h128", 1, 2, 128)]
 
 
-def llama(task: CountingTask, hidden: int, layers: int, seed: int) -> LlamaForCausalLM:
+def llama(task: CountingTask, scale: Scale, seed: int) -> LlamaForCausalLM:
     torch.manual_seed(seed)
-    heads = hidden // 64
-    config = LlamaConfig(
-        vocab_size=task.vocab_size,
-        hidden_size=hidden,
-        intermediate_size=hidden * 8 // 3,
-        num_hidden_layers=layers,
-        num_attention_heads=heads,
-        num_key_value_heads=heads,
-        max_position_embeddings=task.context_length,
-        bos_token_id=task.start_id,
-        eos_token_id=task.end_id,
-        pad_token_id=task.pad_id,
-    )
-    return LlamaForCausalLM(config).eval()
+    return LlamaForCausalLM(llama_config(scale, task)).eval()
 
 
 def best_time(fn, repeats: int) -> float:
@@ -57,27 +46,13 @@ def best_time(fn, repeats: int) -> float:
 
 
 def write_population(root: Path, task: CountingTask, seeds: int) -> Path:
-    """Seed folders with the documented layout, untrained."""
-    for scale_index, (scale, (hidden, layers)) in enumerate(SCALES.items()):
+    """Untrained seed folders in the training stage's layout (`seed_record.json` included)."""
+    for scale in SCALES:
         for seed in range(seeds):
-            folder = root / scale / f"seed-{seed:04d}"
-            model = llama(task, hidden, layers, seed)
-            model.save_pretrained(folder)
+            folder = root / scale.name / f"seed-{seed:04d}"
+            save_model_folder(llama(task, scale, seed), folder)
             build_tokenizer(task).save_pretrained(folder)
-            record = {
-                "population": root.name,
-                "family": "bench",
-                "scale": scale,
-                "scale_index": scale_index,
-                "num_parameters": model.num_parameters(),
-                "num_layers": layers,
-                "hidden_size": hidden,
-                "seed": seed,
-                "data_seed": seed,
-                "precision": "fp32",
-                "preset": "paper",
-                "task": task.to_dict(),
-            }
+            record = seed_record(root.name, scale, "paper", task, "fp32", seed, seed, {"steps": 0})
             (folder / "seed_record.json").write_text(json.dumps(record))
     return root
 
@@ -106,7 +81,7 @@ def main() -> None:
     task = CountingTask.from_preset("paper")
     examples = len(task.test_set(args.length)["start"])
 
-    model = llama(task, args.hidden, args.layers, seed=0)
+    model = llama(task, make_scale("bench", f"h{args.hidden}", 0, args.layers, args.hidden), seed=0)
     rows = [
         (
             "generate() fp32",

@@ -32,14 +32,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def report_errors(prog: str, func, args: argparse.Namespace) -> int:
+    """Run `func(args)`; bad input (ValueError, FileNotFoundError) becomes one line and exit code 2."""
     try:
-        args.func(args)
+        func(args)
     except (ValueError, FileNotFoundError) as err:
-        print(f"hf-distscale {args.verb}: error: {err}", file=sys.stderr)
+        print(f"{prog}: error: {err}", file=sys.stderr)
         return 2
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return report_errors(f"hf-distscale {args.verb}", args.func, args)
 
 
 if __name__ == "__main__":

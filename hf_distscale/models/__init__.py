@@ -7,6 +7,7 @@ from hf_distscale.models.scales import (
     count_parameters,
     family_scales,
     llama_config,
+    make_scale,
     select_scales,
     solve_hidden_size,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "count_parameters",
     "family_scales",
     "llama_config",
+    "make_scale",
     "select_scales",
     "solve_hidden_size",
 ]

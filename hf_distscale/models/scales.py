@@ -99,6 +99,13 @@ def solve_hidden_size(num_layers: int, vocab_size: int, target_parameters: int) 
         hidden += 1
 
 
+def make_scale(family: str, name: str, index: int, num_layers: int, hidden_size: int) -> Scale:
+    """A scale of the given depth and width, with heads and MLP width by the shared rules."""
+    return Scale(family=family, name=name, index=index, num_layers=num_layers,
+                 hidden_size=hidden_size, num_attention_heads=num_heads(hidden_size),
+                 intermediate_size=mlp_width(hidden_size))
+
+
 def family_scales(name: str, task: CountingTask) -> list[Scale]:
     """Every scale of the family, smallest first, shaped for this task's vocabulary."""
     spec = load_family(name)
@@ -107,11 +114,7 @@ def family_scales(name: str, task: CountingTask) -> list[Scale]:
         hidden = entry.get("hidden_size") or solve_hidden_size(
             entry["num_layers"], task.vocab_size, spec["target_parameters"]
         )
-        scales.append(Scale(
-            family=name, name=entry["name"], index=index, num_layers=entry["num_layers"],
-            hidden_size=hidden, num_attention_heads=num_heads(hidden),
-            intermediate_size=mlp_width(hidden),
-        ))
+        scales.append(make_scale(name, entry["name"], index, entry["num_layers"], hidden))
     return scales
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from hf_distscale.models import available_families
 from hf_distscale.presets import available_presets
@@ -52,14 +51,11 @@ def run(args: argparse.Namespace) -> list[dict]:
 
 def main(argv: list[str] | None = None) -> int:
     """The `train.py` / `python -m hf_distscale.training` entry point (torchrun-friendly)."""
+    from hf_distscale.cli import report_errors
+
     parser = argparse.ArgumentParser(description="Train a population of seeds.")
     add_arguments(parser)
-    try:
-        run(parser.parse_args(argv))
-    except (ValueError, FileNotFoundError) as err:
-        print(f"train: error: {err}", file=sys.stderr)
-        return 2
-    return 0
+    return report_errors("train", run, parser.parse_args(argv))
 
 
 def register(subparsers) -> None:
