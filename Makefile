@@ -1,12 +1,15 @@
 # Two commands from a bare clone: `make demo` (set-up + main job) and `make test`.
 # Set-up is idempotent: it reruns only when pyproject.toml changes.
 VENV ?= .venv
+# olah (a Hub-protocol server for the Hub round-trip tests) lives in its own venv:
+# its dependencies pin psutil below the project's.
+OLAH_VENV ?= .venv-olah
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test bench
+.PHONY: setup browser demo test bench
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed $(OLAH_VENV)/.installed browser
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +18,18 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q torch==2.13.0
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $@
+
+$(OLAH_VENV)/.installed:
+	$(PYTHON) -m venv $(OLAH_VENV)
+	$(OLAH_VENV)/bin/python -m pip install -q olah==0.5.4
+	touch $@
+
+# Headless Chromium for the leaderboard's browser tests: Debian's package, installed as root.
+# Playwright drives it through executable_path; it never downloads a browser of its own.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	  || echo "warning: could not install Chromium (needs root and apt-get); the browser tests will be skipped"
 
 demo: setup
 	$(BIN)/hf-distscale demo

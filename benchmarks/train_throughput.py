@@ -23,7 +23,8 @@ from torch.utils.data import Dataset
 from transformers import LlamaForCausalLM, Trainer, TrainingArguments
 from transformers.utils import logging as hf_logging
 
-from hf_distscale.models import count_parameters, llama_config, select_scales
+from hf_distscale.models import llama_config, select_scales
+from hf_distscale.models.cost import ASSUMED_H100_FLOPS, flops_per_token, gpu_hours, matmul_peak
 from hf_distscale.tasks import CountingTask
 from hf_distscale.training import TrainingConfig, train_seed
 from hf_distscale.training.trainer import build_model, to_tensors
@@ -31,33 +32,6 @@ from hf_distscale.training.trainer import build_model, to_tensors
 CASES = [("reduced", "cpu_depth", "l1"), ("reduced", "cpu_depth", "l2"), ("paper", "fixed_depth", "h64")]
 PAPER_FAMILIES = ("fixed_depth", "fixed_width", "fixed_params")
 PAPER_SEEDS = 250  # seeds per scale (SPEC §3)
-# An assumption, not a measurement: an H100 sustaining 40% of its dense bf16 peak.
-H100_FLOPS = 400e12
-
-
-def matmul_peak(dtype: torch.dtype, size: int = 1024, repeats: int = 5) -> float:
-    """FLOP/s of a square matmul (2 n^3 FLOPs each), best of `repeats`."""
-    a, b = torch.randn(size, size, dtype=dtype), torch.randn(size, size, dtype=dtype)
-    a @ b
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        a @ b
-        best = min(best, time.perf_counter() - start)
-    return 2 * size**3 / best
-
-
-def flops_per_token(config, context: int) -> float:
-    """Training FLOPs per token: 6 N_matmul + 6 n_layer * context * d_attn (Kaplan et al. 2020).
-
-    N_matmul is every parameter that multiplies activations: the non-embedding
-    weights plus the LM head (the input embedding is a lookup). The attention
-    term counts QK^T and AV over the full context, forward (2x) plus backward (4x).
-    """
-    _, non_embedding = count_parameters(config.num_hidden_layers, config.hidden_size, config.vocab_size)
-    matmul = non_embedding + config.vocab_size * config.hidden_size
-    d_attn = config.num_attention_heads * config.head_dim
-    return 6 * matmul + 6 * config.num_hidden_layers * context * d_attn
 
 
 class StreamRows(Dataset):
@@ -117,8 +91,8 @@ def print_cost_model(achieved_flops: float) -> None:
             print(f"  {family + '/' + scale.name:>16}  {flops:.2e} FLOPs per seed-run")
     print(f"full grid: 15 scales x {PAPER_SEEDS} seeds = {grid:.2e} FLOPs; "
           f"{grid / achieved_flops / 3600:,.0f} h on this CPU at the measured "
-          f"{achieved_flops / 1e9:.1f} GFLOP/s; {grid / H100_FLOPS / 3600:,.0f} h on one H100 "
-          f"at an assumed {H100_FLOPS / 1e12:.0f} TFLOP/s")
+          f"{achieved_flops / 1e9:.1f} GFLOP/s; {gpu_hours(grid):,.0f} h on one H100 "
+          f"at an assumed {ASSUMED_H100_FLOPS / 1e12:.0f} TFLOP/s")
 
 
 def main() -> None:

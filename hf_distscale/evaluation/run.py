@@ -15,7 +15,13 @@ from tqdm.auto import tqdm
 from hf_distscale.evaluation.forward import generate_scores, teacher_forced_scores
 from hf_distscale.evaluation.metrics import summarize
 from hf_distscale.evaluation.population import ModelEntry, find_models, load_model
-from hf_distscale.evaluation.results import append_rows, read_table, write_table
+from hf_distscale.evaluation.results import (
+    COUNTING_BENCHMARK,
+    append_rows,
+    counting_condition,
+    read_table,
+    write_table,
+)
 
 
 def evaluate_population(
@@ -68,7 +74,7 @@ def _lengths(entry: ModelEntry, test_lengths: list[int] | None) -> list[int]:
 
 def _pending(table: pd.DataFrame, model_path: str, lengths: list[int], generate: bool) -> list[int]:
     """Test lengths of this model without a row (or without `em_generate` when asked for)."""
-    rows = table[table["model_path"] == model_path]
+    rows = table[(table["model_path"] == model_path) & (table["benchmark"] == COUNTING_BENCHMARK)]
     if generate:
         rows = rows[rows["em_generate"].notna()]
     done = set(rows["test_length"].tolist())
@@ -86,7 +92,10 @@ def _evaluate_length(
     )
     return {
         **entry.identity,
+        "benchmark": COUNTING_BENCHMARK,
+        "condition": counting_condition(length),
         "test_length": length,
+        "chance": 0.0,
         **summarize(scores),
         "em_generate": em_generate,
         "model_path": entry.path,
