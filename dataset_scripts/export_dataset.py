@@ -4,7 +4,8 @@
     python dataset_scripts/export_dataset.py --out counting-dataset --push-to-hub user/counting
 
 The folder loads with `datasets.load_dataset(folder, "paper", split="test_len60")`;
-after the push, the same call works with the repo id in place of the folder.
+after the push (the same as `hf-distscale hub push dataset FOLDER REPO_ID`), the same
+call works with the repo id in place of the folder.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import argparse
 
 from hf_distscale.data import export_dataset
-from hf_distscale.hub import push_folder
+from hf_distscale.hub import push_dataset
 from hf_distscale.presets import available_presets
 
 
@@ -27,7 +28,7 @@ def main() -> None:
         folder = export_dataset(args.preset or available_presets(), args.out, train_rows=args.train_rows)
         print(f"dataset written to {folder}")
         if args.push_to_hub:
-            print(f"pushed to {push_folder(folder, args.push_to_hub, repo_type='dataset')}")
+            print(f"pushed to {push_dataset(folder, args.push_to_hub)}")
     except (ValueError, FileNotFoundError) as err:
         parser.exit(2, f"export_dataset: error: {err}\n")
 

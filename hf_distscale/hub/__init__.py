@@ -1,5 +1,45 @@
-"""Push folders (dataset exports, populations, results) to the Hugging Face Hub and pull them back."""
+"""The Hub stage: repo layouts, cards, staging, push/pull, and reading by repo id.
 
-from hf_distscale.hub.transfer import pull_folder, push_folder
+A population is one model repo (`<scale>/seed-XXXX/` subfolders, `population.json`,
+`seeds.parquet`, a model card), the dataset one dataset repo, and results one
+dataset repo with one config per population. See `hf_distscale.hub.layout`.
+"""
 
-__all__ = ["pull_folder", "push_folder"]
+from hf_distscale.hub.layout import parse_seed_uri, seed_uri, seeds_index
+from hf_distscale.hub.reading import (
+    download_seed,
+    is_population_repo,
+    population_repo_identity,
+    population_repo_seeds,
+    read_results,
+    seed_folder,
+)
+from hf_distscale.hub.staging import stage_all, stage_dataset, stage_population, stage_results
+from hf_distscale.hub.transfer import (
+    pull_folder,
+    push_dataset,
+    push_folder,
+    push_population,
+    push_results,
+)
+
+__all__ = [
+    "download_seed",
+    "is_population_repo",
+    "parse_seed_uri",
+    "population_repo_identity",
+    "population_repo_seeds",
+    "pull_folder",
+    "push_dataset",
+    "push_folder",
+    "push_population",
+    "push_results",
+    "read_results",
+    "seed_folder",
+    "seed_uri",
+    "seeds_index",
+    "stage_all",
+    "stage_dataset",
+    "stage_population",
+    "stage_results",
+]

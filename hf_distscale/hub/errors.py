@@ -1,0 +1,88 @@
+"""Every Hub failure a user can cause, turned into one line that names the problem and the fix.
+
+All Hub calls of the package run inside `hub_errors(...)`; the CLI prints the
+resulting ValueError as `hf-distscale VERB: error: ...` with exit code 2.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx2
+from huggingface_hub import constants
+from huggingface_hub.errors import (
+    EntryNotFoundError,
+    GatedRepoError,
+    HfHubHTTPError,
+    LocalEntryNotFoundError,
+    LocalTokenNotFoundError,
+    OfflineModeIsEnabled,
+    RepositoryNotFoundError,
+    RevisionNotFoundError,
+)
+
+LOGIN = "set HF_TOKEN or run `hf auth login`"
+
+
+def looks_like_path(spec: str) -> bool:
+    """True for what a user means as a local path: starts with / . ~, or its parent folder exists.
+
+    A Hub repo id is `name` or `org/name`; "runs/pop" is a path when `runs/` exists here.
+    """
+    if spec.startswith(("/", ".", "~")) or spec.count("/") > 1 or os.sep != "/" and os.sep in spec:
+        return True
+    parent = Path(spec).parent
+    return parent != Path(".") and parent.exists()
+
+
+def no_such_path(spec: str, what: str = "folder") -> FileNotFoundError:
+    return FileNotFoundError(
+        f"{spec}: no such {what}; give an existing local path, or a Hub repo id (org/name)"
+    )
+
+
+def endpoint() -> str:
+    return constants.ENDPOINT
+
+
+@contextmanager
+def hub_errors(repo_id: str, repo_type: str = "model", action: str = "read"):
+    """Re-raise a huggingface_hub error from the block as a one-line ValueError.
+
+    `action` ("read" or "push") picks the advice: reading needs access, pushing
+    needs a token with write access, and a rerun of a push resumes it.
+    """
+    what = f"{repo_type} repo {repo_id!r} on {endpoint()}"
+    rerun = "; run the same command again to resume the upload" if action == "push" else ""
+    try:
+        yield
+    except GatedRepoError:
+        raise ValueError(f"{what} is gated: accept its terms on the Hub, then {LOGIN}") from None
+    except RepositoryNotFoundError:
+        raise ValueError(
+            f"{what} does not exist (404) or is private; check the id and repo type, or {LOGIN} "
+            f"with a token that can read it"
+        ) from None
+    except RevisionNotFoundError:
+        raise ValueError(f"{what} has no such revision; check --revision or the @REVISION") from None
+    except LocalTokenNotFoundError:
+        raise ValueError(f"no Hugging Face token to {action} {what}; {LOGIN}") from None
+    except (LocalEntryNotFoundError, OfflineModeIsEnabled, httpx2.TransportError):
+        raise ValueError(
+            f"cannot reach the Hub at {endpoint()} for {repo_type} repo {repo_id!r}; check the "
+            f"network, HF_ENDPOINT and HF_HUB_OFFLINE{rerun}"
+        ) from None
+    except EntryNotFoundError:
+        raise ValueError(
+            f"{what} lacks a file this command needs; is it a repo pushed with `hf-distscale hub push`?"
+        ) from None
+    except HfHubHTTPError as err:
+        status = err.response.status_code if err.response is not None else None
+        if status in (401, 403):
+            raise ValueError(
+                f"the token was rejected (HTTP {status}) for {what}; {LOGIN} with a token that has "
+                f"{'write' if action == 'push' else 'read'} access"
+            ) from None
+        raise ValueError(f"{what} answered HTTP {status} to a {action}{rerun}") from None

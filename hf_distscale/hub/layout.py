@@ -1,0 +1,69 @@
+"""The three Hub repo layouts, and the seed index of a population repo.
+
+- Population -> one model repo: the population folder layout without
+  unfinished seeds or checkpoints, plus `seeds.parquet` (one row per finished
+  seed) and a model card:
+
+      population.json   seeds.parquet   README.md
+      <scale>/seed-XXXX/   config.json, model.safetensors, tokenizer files, seed_record.json, ...
+
+  A seed loads with `from_pretrained(repo_id, subfolder="<scale>/seed-XXXX")`.
+- Dataset -> one dataset repo: the folder `hf-distscale dataset build` writes.
+- Results -> one dataset repo, one config per population:
+
+      README.md   <population>/results.parquet
+
+A seed evaluated from the Hub is named `hf://<repo_id>/<subfolder>[@<revision>]`
+in the results table's `model_path`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from hf_distscale.evaluation.results import IDENTITY_COLUMNS
+
+POPULATION_FILE = "population.json"
+SEED_RECORD = "seed_record.json"
+SEEDS_INDEX = "seeds.parquet"
+RESULTS_FILE = "results.parquet"
+SEED_URI_PREFIX = "hf://"
+# Seed-record fields beyond the identity that the index keeps (absent ones become NaN).
+RUN_COLUMNS = ("num_parameters_non_embedding", "steps", "stop_reason", "in_distribution_em",
+               "final_train_loss")
+
+
+def finished_seeds(population_dir: Path) -> list[Path]:
+    """Seed folders holding `seed_record.json` (written last: the seed is finished)."""
+    return sorted(record.parent for record in Path(population_dir).glob(f"*/seed-*/{SEED_RECORD}"))
+
+
+def seeds_index(population_dir: str | Path) -> pd.DataFrame:
+    """One row per finished seed: `subfolder`, the identity columns, then the run summary."""
+    population_dir = Path(population_dir)
+    rows = []
+    for folder in finished_seeds(population_dir):
+        record = json.loads((folder / SEED_RECORD).read_text())
+        rows.append({
+            "subfolder": folder.relative_to(population_dir).as_posix(),
+            **{key: record[key] for key in IDENTITY_COLUMNS},
+            **{key: record.get(key, float("nan")) for key in RUN_COLUMNS},
+        })
+    index = pd.DataFrame(rows, columns=["subfolder", *IDENTITY_COLUMNS, *RUN_COLUMNS])
+    return index.sort_values(["scale_index", "seed"], ignore_index=True)
+
+
+def seed_uri(repo_id: str, subfolder: str, revision: str | None = None) -> str:
+    """`hf://org/name/l2/seed-0003`, with `@revision` unless it is the main branch."""
+    suffix = f"@{revision}" if revision and revision != "main" else ""
+    return f"{SEED_URI_PREFIX}{repo_id}/{subfolder}{suffix}"
+
+
+def parse_seed_uri(uri: str) -> tuple[str, str, str | None]:
+    """(repo_id, subfolder, revision) of a `seed_uri`."""
+    path, _, revision = uri.removeprefix(SEED_URI_PREFIX).partition("@")
+    org, name, subfolder = path.split("/", 2)
+    return f"{org}/{name}", subfolder, revision or None

@@ -1,0 +1,83 @@
+"""Reading by repo id: population repos seed by seed, and results repos as one table.
+
+A population repo is read through its root files (`population.json`,
+`seeds.parquet`); each seed is downloaded only when it is needed, with
+`snapshot_download(allow_patterns=["<subfolder>/*"])`, never the whole repo.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+from huggingface_hub import HfApi, hf_hub_download, snapshot_download
+
+from hf_distscale.evaluation.results import conform
+from hf_distscale.hub.errors import hub_errors, looks_like_path, no_such_path
+from hf_distscale.hub.layout import POPULATION_FILE, RESULTS_FILE, SEEDS_INDEX, parse_seed_uri
+
+
+def is_population_repo(repo_id: str, revision: str | None = None) -> bool:
+    """True when the model repo has a `population.json` at its root (False for unknown repos)."""
+    with hub_errors(repo_id):
+        return HfApi().file_exists(repo_id, POPULATION_FILE, revision=revision)
+
+
+def population_repo_identity(repo_id: str, revision: str | None = None) -> dict:
+    """The repo's `population.json`: preset, task, training, family, precision."""
+    with hub_errors(repo_id):
+        return json.loads(Path(hf_hub_download(repo_id, POPULATION_FILE, revision=revision)).read_text())
+
+
+def population_repo_seeds(repo_id: str, revision: str | None = None) -> pd.DataFrame:
+    """The repo's `seeds.parquet`: one row per finished seed (subfolder, identity, run summary)."""
+    with hub_errors(repo_id):
+        return pd.read_parquet(hf_hub_download(repo_id, SEEDS_INDEX, revision=revision))
+
+
+def download_seed(repo_id: str, subfolder: str, revision: str | None = None) -> Path:
+    """Download one seed folder of a population repo; returns the local seed folder."""
+    with hub_errors(repo_id):
+        root = Path(snapshot_download(repo_id, revision=revision, allow_patterns=[f"{subfolder}/*"]))
+    folder = root / subfolder
+    if not (folder / "config.json").is_file():
+        raise ValueError(
+            f"model repo {repo_id!r} has no seed folder {subfolder}/ (with config.json) although its "
+            f"{SEEDS_INDEX} lists it; push the population again with `hf-distscale hub push population`"
+        )
+    return folder
+
+
+def seed_folder(model_path: str) -> Path:
+    """The local folder of a results-table `model_path`: `hf://...` seeds are downloaded."""
+    if model_path.startswith("hf://"):
+        return download_seed(*parse_seed_uri(model_path))
+    return Path(model_path)
+
+
+def read_results(source: str | Path, revision: str | None = None) -> pd.DataFrame:
+    """A results table from a local Parquet file or a results repo id (`REPO_ID` or `REPO_ID:CONFIG`).
+
+    A repo is read from its Parquet files (one config per population; all of
+    them without `:CONFIG`), and the table is checked against the results schema.
+    """
+    source = str(source)
+    path = Path(source).expanduser()
+    if path.is_file():
+        return conform(pd.read_parquet(path), f"results: {path}")
+    if path.exists() or looks_like_path(source) or source.endswith(".parquet"):
+        raise no_such_path(source, "results file")
+    repo_id, _, config = source.partition(":")
+    pattern = f"{config}/*.parquet" if config else f"*/{RESULTS_FILE}"
+    with hub_errors(repo_id, "dataset"):
+        root = Path(snapshot_download(repo_id, repo_type="dataset", revision=revision,
+                                           allow_patterns=[pattern]))
+    files = sorted(root.glob(pattern))
+    if not files:
+        raise ValueError(
+            f"dataset repo {repo_id!r} has no results{f' config {config!r}' if config else ''}; give "
+            f"REPO_ID or REPO_ID:POPULATION of a repo pushed with `hf-distscale hub push results`"
+        )
+    table = pd.concat([pd.read_parquet(file) for file in files], ignore_index=True)
+    return conform(table, f"results: {source}")
