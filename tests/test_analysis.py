@@ -13,20 +13,31 @@ from hf_distscale.analysis import (
     bimodality_coefficient,
     breakthrough_metrics,
     breakthrough_table,
-    dip_test,
     distributional_statistics,
     fit_logistic,
     load_results,
     passuntil_fit,
-    two_mode_mixture,
 )
-from hf_distscale.analysis.breakthrough import default_test_length, top_seeds
+from hf_distscale.analysis.breakthrough import default_condition, top_seeds
 from hf_distscale.analysis.distribution import seed_distribution_row
 from hf_distscale.analysis.scaling_fit import scaling_fits
+from hf_distscale.analysis.schema import condition_order
 from hf_distscale.analysis.synthetic import synthetic_results
+from hf_distscale.analysis.thresholds import Thresholds
 from hf_distscale.cli import main
 
 FAST = 200  # bootstrap resamples where coverage is not under test
+EM_LINES = Thresholds(failure=0.1, success=0.5)
+
+
+def counting_rows(values_per_scale: dict[int, list[float]], test_length: int = 20) -> pd.DataFrame:
+    """Analysis rows of one counting series: {scale_index: [metric of seed 0, 1, ...]}."""
+    return pd.DataFrame([
+        {"population": "p", "benchmark": "counting", "family": "f", "scale": f"s{i}", "scale_index": i,
+         "num_parameters": 10 ** (i + 4), "seed": seed, "condition": f"len{test_length}",
+         "test_length": test_length, "n_examples": 41, "chance": 0.0, "em": value, "p_exact": value}
+        for i, values in values_per_scale.items() for seed, value in enumerate(values)
+    ])
 
 
 # --- breakthroughness and linearity -------------------------------------------------
@@ -55,21 +66,42 @@ def test_breakthrough_metrics_need_two_scales():
 
 
 def test_breakthrough_table_ranks_fixed_seed_curves():
-    curves = {0: [0.0, 0.0, 0.0, 1.0], 1: [0.0, 0.3, 0.6, 0.9], 2: [0.5, 0.5, 0.5, 0.5]}
-    rows = [
-        {"family": "f", "scale": f"s{i}", "scale_index": i, "num_parameters": 10**i, "seed": seed,
-         "test_length": 20, "em": value, "p_exact": value}
-        for seed, curve in curves.items() for i, value in enumerate(curve)
-    ]
-    table = breakthrough_table(pd.DataFrame(rows))
-    assert top_seeds(table, "f", "breakthroughness", k=2) == [0, 1]
-    assert top_seeds(table, "f", "linearity", k=1) == [1]
+    curves = [[0.0, 0.0, 0.0, 1.0], [0.0, 0.3, 0.6, 0.9], [0.5, 0.5, 0.5, 0.5]]
+    table = breakthrough_table(counting_rows({i: [c[i] for c in curves] for i in range(4)}))
+    assert top_seeds(table, "breakthroughness", k=2) == [0, 1]
+    assert top_seeds(table, "linearity", k=1) == [1]
     assert table.set_index("seed").loc[2, "breakthroughness"] == 0.0
+    assert not table["rankings_identical"].any()
 
 
-def test_default_test_length_is_the_papers_60_for_its_lengths():
-    assert default_test_length(range(30, 101, 10)) == 60
-    assert default_test_length([16, 18, 20, 22]) == 18
+@pytest.mark.parametrize("n_scales", [2, 3])
+def test_fewer_than_four_scales_make_b_equal_l_and_are_flagged(n_scales):
+    rng = np.random.default_rng(n_scales)
+    table = breakthrough_table(counting_rows({i: list(rng.random(6)) for i in range(n_scales)}))
+    assert table["rankings_identical"].all()
+    assert table["breakthroughness"].to_numpy() == pytest.approx(table["linearity"].to_numpy())
+
+
+def test_four_scales_give_two_different_rankings():
+    rng = np.random.default_rng(4)
+    table = breakthrough_table(counting_rows({i: list(rng.random(30)) for i in range(4)}))
+    assert not table["rankings_identical"].any()
+    assert top_seeds(table, "breakthroughness", 5) != top_seeds(table, "linearity", 5)
+
+
+def test_default_condition_is_the_papers_60_or_the_task_aggregate():
+    paper = pd.DataFrame({"benchmark": "counting", "test_length": range(30, 101, 10),
+                          "condition": [f"len{x}" for x in range(30, 101, 10)]})
+    assert default_condition(paper) == "len60"
+    assert default_condition(paper[paper["test_length"] <= 60]) == "len40"
+    mmlu = pd.DataFrame({"benchmark": "mmlu", "test_length": -1, "condition": ["mmlu_law", "mmlu", "mmlu_anatomy"]})
+    assert default_condition(mmlu) == "mmlu"
+    assert default_condition(mmlu[mmlu["condition"] != "mmlu"]) == "mmlu_anatomy"
+
+
+def test_conditions_order_by_test_length_then_name():
+    table = pd.DataFrame({"test_length": [10, 8, -1, -1], "condition": ["len10", "len8", "b", "a"]})
+    assert condition_order(table) == ["a", "b", "len8", "len10"]
 
 
 # --- bootstrap intervals ------------------------------------------------------------
@@ -81,7 +113,7 @@ def test_bootstrap_intervals_cover_a_known_success_probability_at_the_nominal_ra
     covered = {"frac_successful": 0, "frac_failed": 0}
     for repeat in range(repeats):
         values = np.where(rng.random(n_seeds) < truth, 0.9, 0.02)
-        row = seed_distribution_row(values, seed=repeat)
+        row = seed_distribution_row(values, EM_LINES, seed=repeat)
         covered["frac_successful"] += row["frac_successful_ci_low"] <= truth <= row["frac_successful_ci_high"]
         covered["frac_failed"] += row["frac_failed_ci_low"] <= 1 - truth <= row["frac_failed_ci_high"]
     for name, count in covered.items():
@@ -89,7 +121,7 @@ def test_bootstrap_intervals_cover_a_known_success_probability_at_the_nominal_ra
 
 
 def test_degenerate_population_gets_a_zero_width_interval_and_no_successful_mean():
-    row = seed_distribution_row(np.zeros(10), n_resamples=FAST)
+    row = seed_distribution_row(np.zeros(10), EM_LINES, n_resamples=FAST)
     assert (row["frac_failed"], row["frac_failed_ci_low"], row["frac_failed_ci_high"]) == (1.0, 1.0, 1.0)
     assert math.isnan(row["successful_mean"]) and math.isnan(row["successful_mean_ci_low"])
 
@@ -97,36 +129,17 @@ def test_degenerate_population_gets_a_zero_width_interval_and_no_successful_mean
 # --- bimodality ---------------------------------------------------------------------
 
 
-def test_dip_test_separates_bimodal_from_unimodal_population():
+def test_bimodality_coefficient_separates_bimodal_from_unimodal_population():
     rng = np.random.default_rng(0)
     bimodal = np.where(rng.random(120) < 0.5, rng.beta(34, 6, 120), rng.beta(1.2, 38, 120))
     unimodal = rng.beta(4, 6, 120)
-    assert dip_test(bimodal).pvalue < 0.001
-    assert dip_test(unimodal).pvalue > 0.05
     assert bimodality_coefficient(bimodal) > 5 / 9 > bimodality_coefficient(unimodal)
-
-
-def test_bimodality_measures_are_undefined_for_tiny_or_constant_samples():
-    assert math.isnan(dip_test(np.array([0.1, 0.9, 0.5])).pvalue)
     assert math.isnan(bimodality_coefficient(np.full(8, 0.2)))
 
 
-def test_mixture_recovers_success_weight_and_mean():
-    table = synthetic_results([0.3], success_mean=0.8, n_seeds=400, test_lengths=[40])
-    fit = two_mode_mixture(table["em"].to_numpy())
-    assert fit.success_weight == pytest.approx(0.3, abs=0.06)
-    assert fit.success_mean == pytest.approx(0.8, abs=0.03)
-    assert fit.failure_mean == pytest.approx(0.03, abs=0.02)
-
-
 def test_wasserstein_distance_to_next_scale_matches_hand_value():
-    rows = [
-        {"family": "f", "scale": f"s{i}", "scale_index": i, "num_parameters": 10 ** (i + 4), "seed": seed,
-         "test_length": 20, "em": value, "p_exact": 0.5}
-        for i, values in enumerate([[0, 0, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1]])
-        for seed, value in enumerate(values)
-    ]
-    table = distributional_statistics(pd.DataFrame(rows), n_resamples=FAST).per_scale
+    rows = counting_rows({0: [0, 0, 1, 1, 1, 1], 1: [1, 1, 1, 1, 1, 1]})
+    table = distributional_statistics(rows, n_resamples=FAST).per_scale
     assert table["wasserstein_to_next"].iloc[0] == pytest.approx(1 / 3)
     assert math.isnan(table["wasserstein_to_next"].iloc[1])
 
@@ -231,6 +244,7 @@ def test_single_scale_family_gets_no_breakthrough_with_a_message():
     statistics = distributional_statistics(table, n_resamples=FAST)
     assert set(statistics.breakthrough["family"]) == {"fixed_depth"}
     assert set(statistics.scaling_fits["family"]) == {"fixed_depth"}
+    assert any("'fixed_depth'" in m and "breakthroughness equals linearity" in m for m in statistics.messages)
     assert any("'lonely'" in m and "at least 2 scales" in m for m in statistics.messages)
     assert set(statistics.per_scale["family"]) == {"lonely", "fixed_depth"}
 
@@ -252,7 +266,7 @@ def test_enough_seeds_do_not_warn():
 
 def test_unknown_breakthrough_length_is_rejected():
     with pytest.raises(ValueError, match="not in the table"):
-        distributional_statistics(synthetic_results([0.2, 0.8], n_seeds=6), breakthrough_test_length=99)
+        distributional_statistics(synthetic_results([0.2, 0.8], n_seeds=6), breakthrough_condition="len99")
 
 
 # --- evaluate module --------------------------------------------------------------------
@@ -262,15 +276,69 @@ def test_evaluate_module_returns_the_library_statistics():
     import evaluate
 
     from hf_distscale.analysis.report import METRIC_MODULE
+    from hf_distscale.analysis.schema import EVALUATE_INPUTS
 
     table = synthetic_results([0.1, 0.5, 0.9], n_seeds=10)
     module = evaluate.load(str(METRIC_MODULE))
     output = module.compute(
-        scores=table["em"], pass_probabilities=table["p_exact"], families=table["family"],
-        scales=table["scale"], scale_indices=table["scale_index"], num_parameters=table["num_parameters"],
-        seeds=table["seed"], test_lengths=table["test_length"], n_resamples=FAST,
+        scores=table["em"], **{name: table[column] for name, column in EVALUATE_INPUTS.items()},
+        n_resamples=FAST,
     )
     expected = distributional_statistics(table, n_resamples=FAST).to_dict()
     assert output["metric"] == "em"
     assert pd.DataFrame(output["per_scale"]).equals(pd.DataFrame(expected["per_scale"]))
     assert pd.DataFrame(output["scaling_fits"]).equals(pd.DataFrame(expected["scaling_fits"]))
+
+
+# --- the unified results schema: benchmarks, conditions, thresholds per benchmark -------
+
+
+def multiple_choice(success_probability, chance=0.25, **kwargs):
+    return synthetic_results(success_probability, benchmark="mmlu", chance=chance,
+                             conditions=["mmlu", "mmlu_anatomy"], n_examples=[400, 100], **kwargs)
+
+
+def test_multiple_choice_thresholds_are_relative_to_chance():
+    table = multiple_choice([0.0, 1.0], n_seeds=40, success_mean=0.8, failure_mean=0.02)
+    table.loc[table["scale_index"] == 0, "acc"] = 0.3  # below chance + 0.1 (1 - chance) = 0.325: failed
+    per_scale = distributional_statistics(table, metric="acc", n_resamples=FAST).per_scale
+    assert per_scale["failure_threshold"].to_numpy() == pytest.approx(0.325)
+    assert per_scale["success_threshold"].to_numpy() == pytest.approx(0.625)
+    small, large = per_scale[per_scale["scale_index"] == 0], per_scale[per_scale["scale_index"] == 1]
+    assert (small["frac_failed"] == 1.0).all() and (small["frac_successful"] == 0.0).all()
+    assert (large["frac_successful"] == 1.0).all()  # 0.25 + 0.75 * 0.8 = 0.85 > 0.625
+    assert large["successful_mean"].to_numpy() == pytest.approx(0.85, abs=0.03)
+
+
+def test_a_table_with_counting_and_multiple_choice_rows_analyses_each_metric_on_its_rows():
+    table = pd.concat([synthetic_results([0.2, 0.8], n_seeds=8), multiple_choice([0.3, 0.6], n_seeds=8)])
+    on_em = distributional_statistics(table, metric="em", n_resamples=FAST)
+    on_acc = distributional_statistics(table, metric="acc", n_resamples=FAST)
+    assert set(on_em.per_scale["benchmark"]) == {"counting"}
+    assert set(on_acc.per_scale["benchmark"]) == {"mmlu"}
+    assert on_acc.per_scale["condition"].tolist() == ["mmlu", "mmlu_anatomy"] * 2
+    assert set(on_acc.scaling_fits["condition"]) == {"mmlu", "mmlu_anatomy"}
+    assert on_acc.passuntil.empty and not on_em.passuntil.empty
+    with pytest.raises(ValueError, match="no row measured 'nll_mean'"):
+        distributional_statistics(table.assign(nll_mean=np.nan), metric="nll_mean")
+
+
+def test_unbounded_metric_gets_distribution_statistics_but_no_fractions():
+    table = multiple_choice([0.2, 0.8], n_seeds=12)
+    statistics = distributional_statistics(table, metric="nll_correct", n_resamples=FAST)
+    per_scale = statistics.per_scale
+    assert per_scale["frac_successful"].isna().all() and per_scale["failure_threshold"].isna().all()
+    assert per_scale["dip_p"].notna().all() and per_scale["wasserstein_to_next"].notna().any()
+    assert statistics.scaling_fits.empty
+    assert not statistics.breakthrough.empty
+
+
+def test_first_version_counting_table_reads_with_a_warning():
+    new = synthetic_results([0.2, 0.8], n_seeds=6)
+    old = new.drop(columns=["benchmark", "condition", "chance", "acc", "acc_norm", "nll_correct", "p_correct", "brier"])
+    with pytest.warns(UserWarning, match="counting-only results table"):
+        table = load_results(old)
+    assert set(table["benchmark"]) == {"counting"} and set(table["condition"]) == {"len30", "len40"}
+    with pytest.warns(UserWarning):
+        from_old = distributional_statistics(old, n_resamples=FAST).per_scale
+    pd.testing.assert_frame_equal(from_old, distributional_statistics(new, n_resamples=FAST).per_scale)

@@ -11,7 +11,7 @@ import pytest
 from matplotlib.image import imread
 
 from hf_distscale.analysis import analyze
-from hf_distscale.analysis.figures import histogram_lengths
+from hf_distscale.analysis.figures import histogram_conditions, histogram_lengths
 from hf_distscale.analysis.synthetic import synthetic_results
 from hf_distscale.cli import main
 
@@ -40,13 +40,17 @@ def analysis_run(tmp_path_factory):
     return out, code, printed.getvalue()
 
 
+def figure_path(out, family, figure, extension="png"):
+    return out / "figures" / f"synthetic-{family}" / "counting" / f"{figure}_{family}.{extension}"
+
+
 def test_analyze_cli_writes_every_figure_and_table(analysis_run):
     out, code, printed = analysis_run
     assert code == 0
     for family in FAMILIES:
         for figure in FIGURES:
             for extension in ("png", "svg"):
-                target = out / "figures" / f"{figure}_{family}.{extension}"
+                target = figure_path(out, family, figure, extension)
                 assert target.is_file(), target
                 assert str(target) in printed
     for name in ("summary.csv", "summary.md", "scaling_fits.csv", "passuntil.csv", "breakthrough.csv", "statistics.json"):
@@ -54,14 +58,15 @@ def test_analyze_cli_writes_every_figure_and_table(analysis_run):
     summary = pd.read_csv(out / "summary.csv")
     assert len(summary) == 3 * 3 + 2 * 3
     markdown = (out / "summary.md").read_text()
-    assert "successful (>50%)" in markdown and "## Scaling fits" in markdown
+    assert "| successful " in markdown and "## Scaling fits" in markdown
+    assert "= B (fewer than 4 scales)" in markdown
 
 
 @pytest.mark.parametrize("figure", FIGURES)
 def test_each_png_is_large_and_not_blank(analysis_run, figure):
     out, _, _ = analysis_run
     for family in FAMILIES:
-        image = imread(out / "figures" / f"{figure}_{family}.png")[..., :3]
+        image = imread(figure_path(out, family, figure))[..., :3]
         height, width, _ = image.shape
         assert height >= 300 and width >= 500, (figure, image.shape)
         drawn = np.any(image < 0.9, axis=-1).mean()
@@ -82,3 +87,14 @@ def test_histograms_use_the_papers_lengths_when_present_otherwise_spread_lengths
     assert histogram_lengths(range(30, 101, 10)) == [50, 60, 70, 80, 90, 100]
     assert histogram_lengths([16, 18, 20]) == [16, 18, 20]
     assert histogram_lengths(range(16, 30)) == [16, 19, 21, 24, 26, 29]
+    subjects = pd.DataFrame({"test_length": -1, "condition": [f"mmlu_{i:02d}" for i in range(57)]})
+    assert histogram_conditions(subjects) == ["mmlu_00", "mmlu_11", "mmlu_22", "mmlu_34", "mmlu_45", "mmlu_56"]
+
+
+def test_multiple_choice_population_gets_its_figures(tmp_path):
+    table = synthetic_results([0.2, 0.5, 0.8, 0.9], n_seeds=8, benchmark="mmlu", chance=0.25,
+                              conditions=["mmlu", "mmlu_law"], n_examples=200)
+    paths = analyze(table, tmp_path, metric="acc", n_resamples=50)
+    folder = tmp_path / "figures" / "synthetic-fixed_depth" / "mmlu"
+    assert {p.name for p in folder.glob("*.png")} == {f"{f}_fixed_depth.png" for f in FIGURES}
+    assert paths["top_seeds_synthetic-fixed_depth_mmlu_fixed_depth_png"].is_file()

@@ -17,6 +17,14 @@ Edge cases, defined here:
 
 The seed index is held fixed across scales, as the paper does to mimic the
 "fixed seed" reporting practice; seeds at different scales are unrelated runs.
+Curves run across the scales of one (population, benchmark, family) at one
+condition.
+
+B and L differ only from 4 scales on. With m scales there are m - 1 steps;
+for m - 1 <= 2 the median of the squared steps equals their mean, so B = L
+for every curve and the two rankings are the same ranking. The table marks
+such curves (`rankings_identical`), and the summary and figures show one
+ranking for them.
 """
 
 from __future__ import annotations
@@ -26,7 +34,10 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from hf_distscale.analysis.schema import PLOT_KEY, condition_order
+
 TOP_K = 5
+MIN_SCALES_FOR_TWO_RANKINGS = 4
 
 
 class BreakthroughResult(NamedTuple):
@@ -63,65 +74,70 @@ def breakthrough_metrics(curve: np.ndarray) -> BreakthroughResult:
     )
 
 
-def seed_curves(results: pd.DataFrame, family: str, test_length: int, metric: str = "em") -> pd.DataFrame:
-    """Seeds x scales matrix of `metric` for one family and test length.
+def seed_curves(rows: pd.DataFrame, metric: str = "em") -> pd.DataFrame:
+    """Seeds x scales matrix of `metric` for the rows of one series (one curve per seed).
 
     Columns are the scale names ordered by scale_index; only seeds present at
     every scale are kept, because a curve needs a value at each scale.
     """
-    rows = results[(results["family"] == family) & (results["test_length"] == test_length)]
     matrix = rows.pivot(index="seed", columns="scale_index", values=metric).dropna()
     names = rows.drop_duplicates("scale_index").set_index("scale_index")["scale"]
     return matrix.rename(columns=names)
 
 
-def breakthrough_table(
-    results: pd.DataFrame, metric: str = "em", test_length: int | None = None
-) -> pd.DataFrame:
-    """B and L for every (family, seed) curve, each family at one test length.
+def default_condition(rows: pd.DataFrame) -> str:
+    """The condition B and L use by default for one (population, benchmark, family).
 
-    The length is `test_length` when given, else the family's
-    `default_test_length`. Families with fewer than 2 scales, or without the
-    given length, are left out; `statistics` reports them. Columns: family,
-    seed, test_length, breakthroughness, linearity, rank_breakthroughness,
-    rank_linearity (1 = largest).
+    The task-level aggregate (condition named like the benchmark) where there
+    is one; otherwise the lower median of the conditions in order. For the
+    paper's counting lengths 30, 40, ..., 100 this is len60, the length its
+    Figure 1 uses.
+    """
+    conditions = condition_order(rows)
+    benchmark = rows["benchmark"].iloc[0]
+    if benchmark in conditions:
+        return benchmark
+    return conditions[(len(conditions) - 1) // 2]
+
+
+def breakthrough_table(results: pd.DataFrame, metric: str = "em", condition: str | None = None) -> pd.DataFrame:
+    """B and L for every fixed-seed curve, one condition per (population, benchmark, family).
+
+    The condition is `condition` where the series has it, else
+    `default_condition`. Series with fewer than 2 scales are left out
+    (`series_without_curves` names them). Columns: population, benchmark,
+    family, condition, seed, n_scales, breakthroughness, linearity,
+    rank_breakthroughness, rank_linearity (1 = largest) and
+    rankings_identical (fewer than 4 scales: B = L).
     """
     tables = []
-    for family, rows in results.groupby("family", sort=True):
-        length = default_test_length(rows["test_length"]) if test_length is None else test_length
-        curves = seed_curves(rows, family, length, metric)
+    for key, rows in results.groupby(PLOT_KEY, sort=False):
+        chosen = condition if condition is not None else default_condition(rows)
+        curves = seed_curves(rows[rows["condition"] == chosen], metric)
         if curves.shape[1] < 2 or curves.empty:
             continue
         metrics = [breakthrough_metrics(curve) for curve in curves.to_numpy()]
         table = pd.DataFrame(metrics, columns=list(BreakthroughResult._fields))
-        table.insert(0, "seed", curves.index.to_numpy())
-        table.insert(0, "family", family)
-        table.insert(2, "test_length", int(length))
+        for position, (name, value) in enumerate(
+            [*zip(PLOT_KEY, key), ("condition", chosen), ("seed", curves.index.to_numpy()),
+             ("n_scales", curves.shape[1])]
+        ):
+            table.insert(position, name, value)
         for column in BreakthroughResult._fields:
             table[f"rank_{column}"] = table[column].rank(ascending=False, method="first").astype(int)
+        table["rankings_identical"] = curves.shape[1] < MIN_SCALES_FOR_TWO_RANKINGS
         tables.append(table)
-    columns = ["family", "seed", "test_length", *BreakthroughResult._fields]
-    columns += [f"rank_{column}" for column in BreakthroughResult._fields]
+    columns = [*PLOT_KEY, "condition", "seed", "n_scales", *BreakthroughResult._fields]
+    columns += [f"rank_{column}" for column in BreakthroughResult._fields] + ["rankings_identical"]
     return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=columns)
 
 
-def families_without_curves(results: pd.DataFrame) -> list[str]:
-    """Families with fewer than 2 scales, for which B and L are not defined."""
-    scales = results.groupby("family")["scale_index"].nunique()
+def series_without_curves(results: pd.DataFrame) -> list[tuple]:
+    """(population, benchmark, family) with fewer than 2 scales, for which B and L are not defined."""
+    scales = results.groupby(PLOT_KEY)["scale_index"].nunique()
     return sorted(scales[scales < 2].index)
 
 
-def top_seeds(table: pd.DataFrame, family: str, by: str, k: int = TOP_K) -> list[int]:
-    """The k seeds of `family` with the largest `by` ("breakthroughness" or "linearity")."""
-    rows = table[table["family"] == family]
-    return rows.nsmallest(k, f"rank_{by}")["seed"].astype(int).tolist()
-
-
-def default_test_length(test_lengths) -> int:
-    """The test length B and L use by default: the lower median of a family's lengths.
-
-    For the paper's lengths 30, 40, ..., 100 this is 60, the length its
-    Figure 1 uses.
-    """
-    lengths = sorted(set(int(x) for x in test_lengths))
-    return lengths[(len(lengths) - 1) // 2]
+def top_seeds(table: pd.DataFrame, by: str, k: int = TOP_K) -> list[int]:
+    """The k seeds of one series' breakthrough rows with the largest `by` ("breakthroughness" or "linearity")."""
+    return table.nsmallest(k, f"rank_{by}")["seed"].astype(int).tolist()

@@ -8,6 +8,7 @@ import warnings
 from hf_distscale.analysis.bootstrap import N_RESAMPLES
 from hf_distscale.analysis.report import analyze
 from hf_distscale.analysis.schema import METRIC_COLUMNS
+from hf_distscale.hub.reading import read_results
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -15,17 +16,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "analyze",
         help="distributional statistics, figures and a summary table from a results table",
         description="Turn the evaluation results table into distributional statistics "
-        "(bootstrap CIs, dip test, B/L, scaling fits, PassUntil law), figures (PNG + SVG) "
+        "(bootstrap CIs, bimodality tests and verdicts, B/L, scaling fits, PassUntil law), figures (PNG + SVG) "
         "and a summary table (CSV + Markdown).",
     )
-    parser.add_argument("results", help="the results table (Parquet) written by `hf-distscale evaluate`")
+    parser.add_argument(
+        "results",
+        help="the results table: a Parquet file written by `hf-distscale eval`, or a results repo "
+        "id on the Hub (REPO_ID, or REPO_ID:POPULATION for one population)",
+    )
     parser.add_argument("--out", required=True, help="folder for statistics, summary and figures/")
     parser.add_argument("--metric", default="em", choices=METRIC_COLUMNS, help="metric column to analyse (default: em)")
     parser.add_argument(
         "--breakthrough-length",
         type=int,
         default=None,
-        help="test length for breakthroughness/linearity (default: the lower median test length)",
+        help="counting test length for breakthroughness/linearity (default: the lower median test length)",
+    )
+    parser.add_argument(
+        "--breakthrough-condition",
+        default=None,
+        help="condition for breakthroughness/linearity, e.g. len60 or an lm-eval subject "
+        "(default: the task aggregate, else the lower median condition)",
     )
     parser.add_argument("--resamples", type=int, default=N_RESAMPLES, help="bootstrap resamples (default: 1000)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap generator")
@@ -36,12 +47,13 @@ def run(args: argparse.Namespace) -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
         paths = analyze(
-            args.results,
+            read_results(args.results),
             args.out,
             metric=args.metric,
             breakthrough_test_length=args.breakthrough_length,
             n_resamples=args.resamples,
             seed=args.seed,
+            breakthrough_condition=args.breakthrough_condition,
         )
     for warning in caught:
         print(f"warning: {warning.message}")

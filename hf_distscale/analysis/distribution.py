@@ -1,54 +1,46 @@
-"""Statistics of the distribution over seeds at one (family, scale, test length).
+"""Statistics of the distribution over seeds in one group (population, benchmark, family, scale, condition).
 
-For the metric values x_1..x_n of n seeds (EM by default):
+For the metric values x_1..x_n of n seeds (EM by default), with the group's
+failure line f and success line s from `thresholds` (0.1 and 0.5 for counting EM):
 
-- failed fraction      F = #{x_j < 0.1} / n
-- successful fraction  S = #{x_j > 0.5} / n
-- successful mean      M = mean{x_j : x_j > 0.5}  (NaN when no seed succeeds)
-- Hartigan's dip D and its p-value (Hartigan & Hartigan 1985, via `diptest`);
-  the paper calls a distribution multimodal at p < 0.001
+- failed fraction      F = #{x_j < f} / n
+- successful fraction  S = #{x_j > s} / n
+- successful mean      M = mean{x_j : x_j > s}  (NaN when no seed succeeds)
 - bimodality coefficient BC = (g^2 + 1) / (k + 3 (n-1)^2 / ((n-2)(n-3))), with g
   the sample skewness and k the sample excess kurtosis, both bias-corrected
   (SAS Institute 1990; Pfister et al. 2013); BC > 5/9 suggests bimodality
 - Wasserstein-1 distance W(P_s, P_{s+1}) between the seed distributions of
-  this scale and the next larger scale of the family (scipy.stats)
+  this scale and the next larger scale of the same series (scipy.stats)
 
-F, S and M come with 95% percentile bootstrap intervals over seeds.
+F, S and M come with 95% percentile bootstrap intervals over seeds. Metrics
+without thresholds (NLL, Brier score) get NaN for F, S and M. The bimodality
+tests and the verdict are in `bimodality`.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
-import diptest
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from hf_distscale.analysis.bootstrap import N_RESAMPLES, percentile_interval, resample
+from hf_distscale.analysis.schema import GROUP_KEY, SERIES_KEY
+from hf_distscale.analysis.thresholds import Thresholds, score_thresholds
 
-FAILURE_THRESHOLD = 0.1
-SUCCESS_THRESHOLD = 0.5
-DIP_SIGNIFICANCE = 0.001
 BIMODALITY_THRESHOLD = 5 / 9
 
 
-class DipResult(NamedTuple):
-    statistic: float
-    pvalue: float
-
-
-def fraction_failed(values: np.ndarray, threshold: float = FAILURE_THRESHOLD) -> np.ndarray:
+def fraction_failed(values: np.ndarray, threshold: float) -> np.ndarray:
     """F = #{x < threshold} / n along the last axis."""
     return np.mean(np.asarray(values) < threshold, axis=-1)
 
 
-def fraction_successful(values: np.ndarray, threshold: float = SUCCESS_THRESHOLD) -> np.ndarray:
+def fraction_successful(values: np.ndarray, threshold: float) -> np.ndarray:
     """S = #{x > threshold} / n along the last axis."""
     return np.mean(np.asarray(values) > threshold, axis=-1)
 
 
-def successful_mean(values: np.ndarray, threshold: float = SUCCESS_THRESHOLD) -> np.ndarray:
+def successful_mean(values: np.ndarray, threshold: float) -> np.ndarray:
     """M = mean{x : x > threshold} along the last axis; NaN where no value passes."""
     values = np.asarray(values, dtype=float)
     passed = values > threshold
@@ -56,15 +48,6 @@ def successful_mean(values: np.ndarray, threshold: float = SUCCESS_THRESHOLD) ->
     total = np.where(passed, values, 0.0).sum(axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(count > 0, total / np.maximum(count, 1), np.nan)
-
-
-def dip_test(values: np.ndarray) -> DipResult:
-    """Hartigan's dip statistic and p-value; NaN for n <= 3, where the test is not defined."""
-    values = np.asarray(values, dtype=float)
-    if values.size <= 3:
-        return DipResult(np.nan, np.nan)
-    statistic, pvalue = diptest.diptest(values)
-    return DipResult(float(statistic), float(pvalue))
 
 
 def bimodality_coefficient(values: np.ndarray) -> float:
@@ -84,30 +67,32 @@ def bimodality_coefficient(values: np.ndarray) -> float:
 
 def seed_distribution_row(
     values: np.ndarray,
-    failure_threshold: float = FAILURE_THRESHOLD,
-    success_threshold: float = SUCCESS_THRESHOLD,
+    thresholds: Thresholds | None,
     n_resamples: int = N_RESAMPLES,
     seed: int = 0,
 ) -> dict:
-    """All single-scale statistics of one seed distribution, as one table row."""
+    """All single-group statistics of one seed distribution, as one table row.
+
+    `thresholds` None (a metric without failure/success lines) gives NaN
+    fractions and successful mean.
+    """
     values = np.asarray(values, dtype=float)
-    dip = dip_test(values)
-    resamples = resample(values, n_resamples, np.random.default_rng(seed))
     row = {"n_seeds": int(values.size)}
-    for name, statistic, threshold in (
-        ("frac_failed", fraction_failed, failure_threshold),
-        ("frac_successful", fraction_successful, success_threshold),
-        ("successful_mean", successful_mean, success_threshold),
+    resamples = resample(values, n_resamples, np.random.default_rng(seed)) if thresholds else None
+    for name, statistic, line in (
+        ("frac_failed", fraction_failed, "failure"),
+        ("frac_successful", fraction_successful, "success"),
+        ("successful_mean", successful_mean, "success"),
     ):
-        interval = percentile_interval(statistic(resamples, threshold))
+        if thresholds is None:
+            row[name] = row[f"{name}_ci_low"] = row[f"{name}_ci_high"] = np.nan
+            continue
+        threshold = getattr(thresholds, line)
         row[name] = float(statistic(values, threshold))
-        row[f"{name}_ci_low"], row[f"{name}_ci_high"] = interval
+        row[f"{name}_ci_low"], row[f"{name}_ci_high"] = percentile_interval(statistic(resamples, threshold))
     row.update(
         mean=float(values.mean()),
         median=float(np.median(values)),
-        dip=dip.statistic,
-        dip_pvalue=dip.pvalue,
-        multimodal=bool(dip.pvalue < DIP_SIGNIFICANCE),
         bimodality_coefficient=bimodality_coefficient(values),
     )
     return row
@@ -116,62 +101,53 @@ def seed_distribution_row(
 def distribution_statistics(
     results: pd.DataFrame,
     metric: str = "em",
-    failure_threshold: float = FAILURE_THRESHOLD,
-    success_threshold: float = SUCCESS_THRESHOLD,
     n_resamples: int = N_RESAMPLES,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """One row per (family, scale, test length) of a checked results table.
+    """One row per (population, benchmark, family, scale, condition) of a checked results table.
 
-    Columns: family, scale, scale_index, num_parameters, test_length, n_seeds,
-    frac_failed / frac_successful / successful_mean and their `_ci_low` /
-    `_ci_high`, mean, median, dip, dip_pvalue, multimodal,
-    bimodality_coefficient, wasserstein_to_next (NaN at a family's largest
-    scale).
+    Columns: population, benchmark, family, scale, scale_index,
+    num_parameters, condition, test_length, n_examples, chance,
+    failure_threshold, success_threshold (NaN where the metric has none),
+    n_seeds, frac_failed / frac_successful / successful_mean and their
+    `_ci_low` / `_ci_high`, mean, median, bimodality_coefficient, wasserstein_to_next (NaN at a series' largest scale).
     """
     rows = []
-    groups = results.groupby(["family", "scale_index", "test_length"], sort=True)
-    for (family, scale_index, test_length), group in groups:
+    for key, group in results.groupby(GROUP_KEY, sort=False):
+        identity = dict(zip(GROUP_KEY, key))
+        chance = float(group["chance"].median())
+        thresholds = score_thresholds(identity["benchmark"], metric, chance)
         rows.append(
             {
-                "family": family,
+                **identity,
                 "scale": group["scale"].iloc[0],
-                "scale_index": int(scale_index),
+                "scale_index": int(identity["scale_index"]),
                 "num_parameters": int(group["num_parameters"].median()),
-                "test_length": int(test_length),
-                **seed_distribution_row(
-                    group[metric].to_numpy(), failure_threshold, success_threshold, n_resamples, seed
-                ),
+                "test_length": int(group["test_length"].iloc[0]),
+                "n_examples": int(group["n_examples"].median()),
+                "chance": chance,
+                "failure_threshold": thresholds.failure if thresholds else np.nan,
+                "success_threshold": thresholds.success if thresholds else np.nan,
+                **seed_distribution_row(group[metric].to_numpy(), thresholds, n_resamples, seed),
             }
         )
+    columns = ["population", "benchmark", "family", "scale", "scale_index", "num_parameters",
+               "condition", "test_length"]
     table = pd.DataFrame(rows)
+    table = table[columns + [c for c in table.columns if c not in columns]]
     table["wasserstein_to_next"] = _wasserstein_to_next_scale(results, metric, table)
     return table
 
 
-def _wasserstein_to_next_scale(results: pd.DataFrame, metric: str, table: pd.DataFrame) -> list[float]:
-    """W(P_s, P_next) for each row of `table`, NaN where the family has no larger scale."""
-    samples = {
-        key: group[metric].to_numpy()
-        for key, group in results.groupby(["family", "scale_index", "test_length"])
-    }
-    distances = []
-    for row in table.itertuples():
-        larger = table[
-            (table["family"] == row.family)
-            & (table["test_length"] == row.test_length)
-            & (table["scale_index"] > row.scale_index)
-        ]
-        if larger.empty:
-            distances.append(np.nan)
-            continue
-        next_index = larger["scale_index"].min()
-        distances.append(
-            float(
-                stats.wasserstein_distance(
-                    samples[(row.family, row.scale_index, row.test_length)],
-                    samples[(row.family, next_index, row.test_length)],
-                )
+def _wasserstein_to_next_scale(results: pd.DataFrame, metric: str, table: pd.DataFrame) -> np.ndarray:
+    """W(P_s, P_next) for each row of `table`, NaN at the largest scale of its series."""
+    samples = {key: group[metric].to_numpy() for key, group in results.groupby(GROUP_KEY, sort=False)}
+    distances = np.full(len(table), np.nan)
+    for _, series in table.groupby(SERIES_KEY, sort=False):
+        ordered = series.sort_values("scale_index")
+        keys = [tuple(row) for row in ordered[GROUP_KEY].itertuples(index=False)]
+        for position, (smaller, larger) in zip(ordered.index[:-1], zip(keys[:-1], keys[1:])):
+            distances[table.index.get_loc(position)] = stats.wasserstein_distance(
+                samples[smaller], samples[larger]
             )
-        )
     return distances

@@ -24,8 +24,7 @@ import numpy as np
 import pandas as pd
 
 from hf_distscale.analysis.bootstrap import N_RESAMPLES, percentile_interval, resample
-from hf_distscale.analysis.scale_axis import scale_axis
-from hf_distscale.analysis.schema import scale_table
+from hf_distscale.analysis.scale_axis import series_over_scales
 
 PU_CLIP = (1e-300, 1 - 1e-12)
 
@@ -41,7 +40,7 @@ def passuntil_fit(
     n_resamples: int = N_RESAMPLES,
     seed: int = 0,
 ) -> dict:
-    """Fit log(-log PU) against x for one family and test length.
+    """Fit log(-log PU) against x for one series.
 
     `pass_probabilities_per_scale[s]` holds `p_exact` of every seed at scale s.
     Returns alpha (= -b1 of the line), log_c (= b0 of the line), quadratic
@@ -74,33 +73,25 @@ def passuntil_fit(
 
 
 def passuntil_fits(results: pd.DataFrame, n_resamples: int = N_RESAMPLES, seed: int = 0) -> pd.DataFrame:
-    """`passuntil_fit` per (family, test length) from the `p_exact` column.
+    """`passuntil_fit` per series (population, benchmark, family, condition) from the `p_exact` column.
 
-    Columns: family, test_length, x_variable, alpha, log_c, quadratic (+ CI),
-    concave, accelerated_emergence, and pass_probability (list per scale).
+    Only rows that measured `p_exact` (the counting task) take part. Columns:
+    population, benchmark, family, condition, test_length, x_variable, alpha,
+    log_c, quadratic (+ CI), concave, accelerated_emergence, and
+    pass_probability (list per scale).
     """
+    results = results[results["p_exact"].notna()]
     rows = []
-    for family, family_scales in scale_table(results).groupby("family"):
-        if len(family_scales) < 2:
-            continue
-        axis = scale_axis(family_scales)
-        for test_length, group in results[results["family"] == family].groupby("test_length"):
-            per_scale = [
-                group.loc[group["scale_index"] == index, "p_exact"].to_numpy()
-                for index in family_scales["scale_index"]
-            ]
-            present = [len(p) > 0 for p in per_scale]
-            if sum(present) < 2:
-                continue
-            kept = [p for p, keep in zip(per_scale, present) if keep]
-            fit = passuntil_fit(kept, axis.values[present], n_resamples, seed)
-            rows.append(
-                {
-                    "family": family,
-                    "test_length": int(test_length),
-                    "x_variable": axis.name,
-                    **fit,
-                    "pass_probability": [float(np.mean(p)) for p in kept],
-                }
-            )
+    for identity, series, scale_indices, axis in series_over_scales(results):
+        per_scale = [series.loc[series["scale_index"] == index, "p_exact"].to_numpy() for index in scale_indices]
+        fit = passuntil_fit(per_scale, axis.values, n_resamples, seed)
+        rows.append(
+            {
+                **identity,
+                "test_length": int(series["test_length"].iloc[0]),
+                "x_variable": axis.name,
+                **fit,
+                "pass_probability": [float(np.mean(p)) for p in per_scale],
+            }
+        )
     return pd.DataFrame(rows)

@@ -15,6 +15,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from hf_distscale.analysis.schema import SERIES_KEY, scale_table
+
 MIN_PARAMETER_GROWTH = 1.5
 
 
@@ -31,3 +33,22 @@ def scale_axis(scales: pd.DataFrame) -> ScaleAxis:
         return ScaleAxis("log_parameters", np.log(parameters))
     return ScaleAxis("scale_index", scales["scale_index"].to_numpy(dtype=float))
 
+
+
+def series_over_scales(results: pd.DataFrame):
+    """Each series (`SERIES_KEY`) of `results` measured at 2 or more of its family's scales.
+
+    Yields (identity, series, scale_indices, axis): the series key as a dict,
+    its rows, the scale_index of each scale it has (ascending) and the
+    family's `scale_axis` restricted to those scales.
+    """
+    scales = scale_table(results)
+    for key, series in results.groupby(SERIES_KEY, sort=False):
+        identity = dict(zip(SERIES_KEY, key))
+        family_scales = scales[(scales["population"] == identity["population"])
+                               & (scales["family"] == identity["family"])]
+        present = family_scales["scale_index"].isin(series["scale_index"]).to_numpy()
+        if present.sum() < 2:
+            continue
+        axis = scale_axis(family_scales)
+        yield identity, series, family_scales["scale_index"][present], ScaleAxis(axis.name, axis.values[present])

@@ -1,21 +1,23 @@
 """Distributional scaling fit: P(success) and the successful-mode mean against scale.
 
-Per family and test length, with x_s the scale axis (`scale_axis`: ln N, or the
-scale index for a fixed-parameter family) and k_s of n_s seeds successful
-(metric > 0.5) at scale s:
+Per series (population, benchmark, family, condition), with x_s the scale axis
+(`scale_axis`: ln N, or the scale index for a fixed-parameter family) and k_s
+of n_s seeds successful (metric above the benchmark's success line t_s, 0.5
+for counting EM; `thresholds`) at scale s:
 
 - P(success | x) = 1 / (1 + exp(-(a + b x))), fitted by binomial maximum
   likelihood (Newton's method) on counts with a Haldane-Anscombe correction
   k_s + 1/2 of n_s + 1, which keeps a and b finite when the scales separate
   perfectly (all fail below, all succeed above).
 - The crossing x* = -a/b where P(success) = 0.5; N* = exp(x*) on the ln N axis.
-- The successful-mode mean M_s = mean{metric : metric > 0.5} against x_s, as
+- The successful-mode mean M_s = mean{metric : metric > t_s} against x_s, as
   an ordinary least-squares slope.
 - Inverse scaling: P(success) falls (the 95% interval of b lies below 0) while
   the successful mean rises (the interval of its slope lies above 0).
 
 Intervals are 95% percentile bootstrap intervals: seeds are resampled with
 replacement within each scale, 1,000 times, and everything is refitted.
+Metrics without a success line (NLL, Brier score) get no fit.
 """
 
 from __future__ import annotations
@@ -24,9 +26,9 @@ import numpy as np
 import pandas as pd
 
 from hf_distscale.analysis.bootstrap import N_RESAMPLES, percentile_interval, resample
-from hf_distscale.analysis.distribution import SUCCESS_THRESHOLD, successful_mean
-from hf_distscale.analysis.scale_axis import scale_axis
-from hf_distscale.analysis.schema import scale_table
+from hf_distscale.analysis.distribution import successful_mean
+from hf_distscale.analysis.scale_axis import series_over_scales
+from hf_distscale.analysis.thresholds import score_thresholds
 
 NEWTON_STEPS = 50
 
@@ -77,14 +79,14 @@ def least_squares_slope(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def scaling_fit(
     values_per_scale: list[np.ndarray],
     x: np.ndarray,
-    success_threshold: float = SUCCESS_THRESHOLD,
+    success_thresholds: np.ndarray,
     n_resamples: int = N_RESAMPLES,
     seed: int = 0,
 ) -> dict:
-    """Fit P(success) and the successful mean against x for one family and test length.
+    """Fit P(success) and the successful mean against x for one series.
 
     `values_per_scale[s]` holds the metric of every seed at scale s, with x[s]
-    its position on the scale axis. Returns a dict with intercept, slope
+    its position on the scale axis and success_thresholds[s] its success line. Returns a dict with intercept, slope
     (+ `_ci_low/_ci_high`), crossing_x (+ CI), crossing_in_range,
     success_mean_slope (+ CI) and inverse_scaling.
     """
@@ -92,11 +94,12 @@ def scaling_fit(
         raise ValueError("scaling fit: needs at least 2 scales; train the family at 2 or more scales")
     rng = np.random.default_rng(seed)
     trials = np.array([len(v) for v in values_per_scale])
-    successes = np.array([np.sum(np.asarray(v) > success_threshold) for v in values_per_scale])
-    means = np.array([successful_mean(v, success_threshold) for v in values_per_scale])
+    lines = np.broadcast_to(np.asarray(success_thresholds, dtype=float), (len(values_per_scale),))
+    successes = np.array([np.sum(np.asarray(v) > t) for v, t in zip(values_per_scale, lines)])
+    means = np.array([successful_mean(v, t) for v, t in zip(values_per_scale, lines)])
     resamples = [resample(v, n_resamples, rng) for v in values_per_scale]
-    boot_successes = np.stack([(r > success_threshold).sum(-1) for r in resamples], axis=-1)
-    boot_means = np.stack([successful_mean(r, success_threshold) for r in resamples], axis=-1)
+    boot_successes = np.stack([(r > t).sum(-1) for r, t in zip(resamples, lines)], axis=-1)
+    boot_means = np.stack([successful_mean(r, t) for r, t in zip(resamples, lines)], axis=-1)
 
     intercept, slope = fit_logistic(x, successes, trials)
     boot_params = fit_logistic(x, boot_successes, trials)
@@ -127,42 +130,33 @@ def scaling_fit(
 def scaling_fits(
     results: pd.DataFrame,
     metric: str = "em",
-    success_threshold: float = SUCCESS_THRESHOLD,
     n_resamples: int = N_RESAMPLES,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """`scaling_fit` for every (family, test length) of a family with 2 or more scales.
+    """`scaling_fit` for every series with 2 or more scales and a success line for `metric`.
 
-    Adds family, test_length, x_variable and, on the ln N axis,
-    crossing_parameters (+ CI) = exp(crossing_x).
+    Columns: population, benchmark, family, condition, test_length,
+    x_variable, the fit's values and, on the ln N axis, crossing_parameters
+    (+ CI) = exp(crossing_x).
     """
-    scales = scale_table(results)
     rows = []
-    for family, family_scales in scales.groupby("family"):
-        if len(family_scales) < 2:
+    for identity, series, scale_indices, axis in series_over_scales(results):
+        by_scale = [series[series["scale_index"] == i] for i in scale_indices]
+        lines = [score_thresholds(identity["benchmark"], metric, float(g["chance"].median())) for g in by_scale]
+        if any(line is None for line in lines):
             continue
-        axis = scale_axis(family_scales)
-        family_rows = results[results["family"] == family]
-        for test_length, group in family_rows.groupby("test_length"):
-            values = [
-                group.loc[group["scale_index"] == index, metric].to_numpy()
-                for index in family_scales["scale_index"]
-            ]
-            present = [len(v) > 0 for v in values]
-            if sum(present) < 2:
-                continue
-            fit = scaling_fit(
-                [v for v, keep in zip(values, present) if keep],
-                axis.values[present],
-                success_threshold,
-                n_resamples,
-                seed,
-            )
-            row = {"family": family, "test_length": int(test_length), "x_variable": axis.name, **fit}
-            for suffix in ("", "_ci_low", "_ci_high"):
-                with np.errstate(over="ignore"):
-                    row[f"crossing_parameters{suffix}"] = (
-                        float(np.exp(fit[f"crossing_x{suffix}"])) if axis.name == "log_parameters" else np.nan
-                    )
-            rows.append(row)
+        fit = scaling_fit(
+            [g[metric].to_numpy() for g in by_scale],
+            axis.values,
+            np.array([line.success for line in lines]),
+            n_resamples,
+            seed,
+        )
+        row = {**identity, "test_length": int(series["test_length"].iloc[0]), "x_variable": axis.name, **fit}
+        for suffix in ("", "_ci_low", "_ci_high"):
+            with np.errstate(over="ignore"):
+                row[f"crossing_parameters{suffix}"] = (
+                    float(np.exp(fit[f"crossing_x{suffix}"])) if axis.name == "log_parameters" else np.nan
+                )
+        rows.append(row)
     return pd.DataFrame(rows)

@@ -1,8 +1,21 @@
-"""The results table the analysis reads: one row per (model, test length).
+"""The results table as the analysis reads it, and the keys it groups by.
 
-Evaluation writes it as one Parquet file. The analysis needs only the columns
-in `REQUIRED_COLUMNS` plus the metric it is asked to analyse; a missing one is
-a `ValueError` that names it.
+The table follows the evaluation results schema (`hf_distscale.evaluation.
+results`): one row per (model, benchmark, condition). A first-version
+counting-only table is migrated on read, with a warning. The analysis groups
+seeds by
+
+    GROUP_KEY  = (population, benchmark, family, scale_index, condition)
+
+and follows one scaling curve per
+
+    SERIES_KEY = (population, benchmark, family, condition)
+
+across scale_index. Conditions sort by test_length, then name ("len18" <
+"len20" for counting; subject names alphabetically for lm-eval tasks, whose
+test_length is -1). Only rows where the analysed metric is not NaN take part,
+so a table that holds counting and multiple-choice rows analyses the ones that
+measured the metric.
 """
 
 from __future__ import annotations
@@ -10,43 +23,58 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-REQUIRED_COLUMNS = (
-    "family",
-    "scale",
-    "scale_index",
-    "num_parameters",
-    "seed",
-    "test_length",
-    "p_exact",
-)
+from hf_distscale.analysis.thresholds import metric_info, metric_names
+from hf_distscale.evaluation.results import COUNTING_METRICS, MULTIPLE_CHOICE_METRICS, conform
 
-# Metrics in [0, 1] that a distribution over seeds can be built from.
-METRIC_COLUMNS = ("em", "em_answer_only", "token_accuracy", "p_exact")
+SERIES_KEY = ["population", "benchmark", "family", "condition"]
+GROUP_KEY = ["population", "benchmark", "family", "scale_index", "condition"]
+PLOT_KEY = ["population", "benchmark", "family"]
 
-METRIC_LABELS = {
-    "em": "exact match (answer + end token)",
-    "em_answer_only": "exact match (answer only)",
-    "token_accuracy": "token accuracy (answer + end token)",
-    "p_exact": "probability of the exact answer",
+# Every metric column the analysis can read, in the order of benchmarks.yaml.
+METRIC_COLUMNS = metric_names()
+METRIC_LABELS = {metric: metric_info(metric)["label"] for metric in METRIC_COLUMNS}
+
+# Columns the analysis reads besides the metric; `benchmark`, `condition` and
+# `chance` may be absent from a first-version table (conform migrates it).
+ANALYSIS_COLUMNS = ("population", "family", "scale", "scale_index", "num_parameters", "seed",
+                    "test_length", "n_examples")
+# Defaults for the columns the analysis does not read, so a table of only the
+# analysis columns (e.g. from the evaluate module) conforms.
+UNREAD_DEFAULTS = {"num_layers": -1, "hidden_size": -1, "data_seed": -1, "precision": "",
+                   "preset": "", "model_path": ""}
+
+# Inputs of the `distributional_scaling` evaluate module -> results-table columns.
+EVALUATE_INPUTS = {
+    "pass_probabilities": "p_exact",
+    "populations": "population",
+    "benchmarks": "benchmark",
+    "families": "family",
+    "scales": "scale",
+    "scale_indices": "scale_index",
+    "num_parameters": "num_parameters",
+    "seeds": "seed",
+    "conditions": "condition",
+    "test_lengths": "test_length",
+    "n_examples": "n_examples",
+    "chances": "chance",
 }
 
-# Below this many seeds per (family, scale, test length) the statistics are noisy.
+# Below this many seeds per group the statistics are noisy.
 MIN_RELIABLE_SEEDS = 5
 
 
 def load_results(results: pd.DataFrame | str | Path, metric: str = "em") -> pd.DataFrame:
-    """Return the results table with the columns the analysis needs, checked.
+    """The conformed results rows that measured `metric`, checked and in analysis order.
 
-    `results` is a DataFrame or the path of the Parquet file evaluation wrote.
-    Raises FileNotFoundError for a missing file and ValueError for a missing
-    column, an unknown metric, a metric outside [0, 1], or an empty table.
+    `results` is a DataFrame or the path of a results Parquet file. Raises
+    FileNotFoundError for a missing file; ValueError for a missing column, an
+    unknown metric, no row with the metric, a bounded metric outside [0, 1],
+    or a seed that appears twice in one group.
     """
-    if metric not in METRIC_COLUMNS:
-        raise ValueError(
-            f"metric: unknown metric {metric!r}; choose one of {', '.join(METRIC_COLUMNS)}"
-        )
+    metric_info(metric)
     if not isinstance(results, pd.DataFrame):
         path = Path(results)
         if not path.is_file():
@@ -54,46 +82,80 @@ def load_results(results: pd.DataFrame | str | Path, metric: str = "em") -> pd.D
                 f"results: no file at {path}; pass the Parquet table that `hf-distscale evaluate` wrote"
             )
         results = pd.read_parquet(path)
-    for column in (*REQUIRED_COLUMNS, metric):
-        if column not in results.columns:
-            raise ValueError(
-                f"results: the table has no column {column!r}; it needs "
-                f"{', '.join((*REQUIRED_COLUMNS, metric))} (the evaluation results schema)"
-            )
-    if results.empty:
+    table = analysis_table(results)
+    if table.empty:
         raise ValueError("results: the table has no rows; evaluate at least one seed first")
-    values = results[metric]
-    if values.isna().any() or (values < 0).any() or (values > 1).any():
-        raise ValueError(f"results: column {metric!r} must hold numbers in [0, 1] without gaps")
-    duplicated = results.duplicated(["family", "scale_index", "seed", "test_length"])
-    if duplicated.any():
-        row = results[duplicated].iloc[0]
+    measured = [m for m in METRIC_COLUMNS if table[m].notna().any()]
+    table = table[table[metric].notna()]
+    if table.empty:
         raise ValueError(
-            f"results: seed {row['seed']} of {row['family']} scale {row['scale']} at test length "
-            f"{row['test_length']} appears more than once; keep one row per (model, test length)"
+            f"results: no row measured {metric!r}; choose one of {', '.join(measured) or 'none'}"
         )
-    return results.sort_values(["family", "scale_index", "test_length", "seed"]).reset_index(drop=True)
+    values = table[metric]
+    if metric_info(metric)["bounded"] and ((values < 0) | (values > 1)).any():
+        raise ValueError(f"results: column {metric!r} must hold scores in [0, 1]")
+    duplicated = table.duplicated([*GROUP_KEY, "seed"])
+    if duplicated.any():
+        row = table[duplicated].iloc[0]
+        raise ValueError(
+            f"results: seed {row['seed']} of {row['family']} scale {row['scale']} on {row['benchmark']} "
+            f"{row['condition']} appears more than once; keep one row per (model, benchmark, condition)"
+        )
+    return sort_rows(table).reset_index(drop=True)
+
+
+def analysis_table(results: pd.DataFrame) -> pd.DataFrame:
+    """`results` conformed to the results schema, with UNREAD_DEFAULTS and NaN metrics filled in.
+
+    ValueError names any of ANALYSIS_COLUMNS that is missing.
+    """
+    missing = [column for column in ANALYSIS_COLUMNS if column not in results.columns]
+    if missing:
+        raise ValueError(
+            f"results: the table has no column(s) {', '.join(repr(c) for c in missing)}; the analysis needs "
+            f"{', '.join(ANALYSIS_COLUMNS)} and a metric (the evaluation results schema)"
+        )
+    filled = {column: value for column, value in UNREAD_DEFAULTS.items() if column not in results.columns}
+    filled.update({m: np.nan for m in COUNTING_METRICS + MULTIPLE_CHOICE_METRICS if m not in results.columns})
+    return conform(results.assign(**filled))
+
+
+def condition_order(table: pd.DataFrame) -> list[str]:
+    """The table's conditions ordered by test_length, then name."""
+    pairs = table[["test_length", "condition"]].drop_duplicates()
+    return pairs.sort_values(["test_length", "condition"])["condition"].drop_duplicates().tolist()
+
+
+def sort_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """`table` sorted by population, benchmark, family, scale_index, condition order, then seed."""
+    rank = {condition: i for i, condition in enumerate(condition_order(table))}
+    order = table["condition"].map(rank)
+    keys = ["population", "benchmark", "family", "scale_index", "_condition_rank"]
+    if "seed" in table.columns:
+        keys.append("seed")
+    return table.assign(_condition_rank=order).sort_values(keys).drop(columns="_condition_rank")
 
 
 def warn_if_few_seeds(results: pd.DataFrame) -> None:
-    """Warn once when any (family, scale, test length) has fewer than MIN_RELIABLE_SEEDS seeds."""
-    counts = results.groupby(["family", "scale", "test_length"]).size()
+    """Warn once when any group has fewer than MIN_RELIABLE_SEEDS seeds."""
+    counts = results.groupby(GROUP_KEY, sort=False).size()
     few = counts[counts < MIN_RELIABLE_SEEDS]
     if not few.empty:
-        (family, scale, length), n = next(iter(few.items()))
+        (population, benchmark, family, scale_index, condition), n = next(iter(few.items()))
         warnings.warn(
-            f"{len(few)} (family, scale, test length) groups have fewer than {MIN_RELIABLE_SEEDS} "
-            f"seeds (e.g. {family} {scale} at length {length}: {n}); their statistics and "
-            f"confidence intervals are unreliable; train more seeds",
+            f"{len(few)} (population, benchmark, family, scale, condition) groups have fewer than "
+            f"{MIN_RELIABLE_SEEDS} seeds (e.g. {family} scale {scale_index} on {benchmark} {condition}: "
+            f"{n}); their statistics and confidence intervals are unreliable; train more seeds",
             stacklevel=2,
         )
 
 
 def scale_table(results: pd.DataFrame) -> pd.DataFrame:
-    """One row per (family, scale): scale_index, scale name and median parameter count, ordered."""
+    """One row per (population, family, scale): scale_index, name, median parameter count, ordered."""
     return (
-        results.groupby(["family", "scale_index"], as_index=False)
+        results.groupby(["population", "family", "scale_index"], as_index=False)
         .agg(scale=("scale", "first"), num_parameters=("num_parameters", "median"))
-        .sort_values(["family", "scale_index"])
+        .sort_values(["population", "family", "scale_index"])
         .reset_index(drop=True)
     )
+

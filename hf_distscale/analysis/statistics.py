@@ -3,16 +3,18 @@
 This is the single entry point the `distributional_scaling` evaluate module
 and `analyze` call; each part is documented with its formula in its module:
 
-- `per_scale`: one row per (family, scale, test length): failed / successful
+- `per_scale`: one row per (population, benchmark, family, scale, condition): failed / successful
   fractions and successful mean with bootstrap CIs, dip test, bimodality
-  coefficient, Wasserstein distance to the next scale (`distribution`), and
-  the two-component mixture (`mixture`).
-- `breakthrough`: B and L of every fixed-seed curve, at one test length per
-  family (`breakthrough`).
+  coefficient, Wasserstein distance to the next scale (`distribution`), the
+  raw and tie-corrected dip tests, the beta-binomial mixture test and the
+  verdict (`bimodality`).
+- `breakthrough`: B and L of every fixed-seed curve, at one condition per
+  (population, benchmark, family) (`breakthrough`).
 - `scaling_fits`: logistic P(success) against scale, its 0.5 crossing, the
   successful-mean slope and the inverse-scaling verdict (`scaling_fit`).
 - `passuntil`: the log(-log PU) against log N fit and its concavity (`passuntil`).
-- `messages`: what could not be computed and why (e.g. a family with one scale).
+- `messages`: what could not be computed and why (e.g. a family with one
+  scale, or fewer than 4 scales, where B = L).
 """
 
 from __future__ import annotations
@@ -22,12 +24,16 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from hf_distscale.analysis.bootstrap import N_RESAMPLES
-from hf_distscale.analysis.breakthrough import breakthrough_table, families_without_curves
-from hf_distscale.analysis.distribution import FAILURE_THRESHOLD, SUCCESS_THRESHOLD, distribution_statistics
-from hf_distscale.analysis.mixture import mixture_table
+from hf_distscale.analysis.breakthrough import (
+    MIN_SCALES_FOR_TWO_RANKINGS,
+    breakthrough_table,
+    series_without_curves,
+)
+from hf_distscale.analysis.distribution import distribution_statistics
+from hf_distscale.analysis.bimodality import bimodality_table, verdict
 from hf_distscale.analysis.passuntil import passuntil_fits
 from hf_distscale.analysis.scaling_fit import scaling_fits
-from hf_distscale.analysis.schema import load_results, warn_if_few_seeds
+from hf_distscale.analysis.schema import GROUP_KEY, PLOT_KEY, condition_order, load_results, warn_if_few_seeds
 
 
 @dataclass
@@ -69,47 +75,57 @@ class DistributionalStatistics:
 def distributional_statistics(
     results: pd.DataFrame,
     metric: str = "em",
-    breakthrough_test_length: int | None = None,
-    failure_threshold: float = FAILURE_THRESHOLD,
-    success_threshold: float = SUCCESS_THRESHOLD,
+    breakthrough_condition: str | None = None,
     n_resamples: int = N_RESAMPLES,
     seed: int = 0,
 ) -> DistributionalStatistics:
     """All statistics of a results table (a DataFrame following the results schema).
 
-    `breakthrough_test_length` defaults, per family, to `default_test_length`
-    of its lengths (60 for the paper's 30..100). Warns when a group has fewer
-    than 5 seeds; raises ValueError for a missing column or a length no family has.
+    `breakthrough_condition` defaults, per (population, benchmark, family), to
+    `default_condition` (len60 for the paper's counting lengths 30..100). Warns
+    when a group has fewer than 5 seeds; raises ValueError for a missing
+    column or a condition the table does not have.
     """
     results = load_results(results, metric)
     warn_if_few_seeds(results)
-    lengths = sorted(results["test_length"].unique())
-    if breakthrough_test_length is not None and breakthrough_test_length not in lengths:
+    conditions = condition_order(results)
+    if breakthrough_condition is not None and breakthrough_condition not in conditions:
         raise ValueError(
-            f"breakthrough test length: {breakthrough_test_length} is not in the table; "
-            f"choose one of {', '.join(str(x) for x in lengths)}"
+            f"breakthrough condition: {breakthrough_condition!r} is not in the table; "
+            f"choose one of {', '.join(conditions)}"
         )
+    lonely = series_without_curves(results)
     messages = [
-        f"family {family!r} has a single scale: breakthroughness, linearity and the scaling "
-        "fits need at least 2 scales, so they are skipped for it"
-        for family in families_without_curves(results)
+        f"{family!r} on {benchmark} ({population}) has a single scale: breakthroughness, linearity "
+        "and the scaling fits need at least 2 scales, so they are skipped for it"
+        for population, benchmark, family in lonely
     ]
-    breakthrough = breakthrough_table(results, metric, breakthrough_test_length)
+    breakthrough = breakthrough_table(results, metric, breakthrough_condition)
+    with_curves = set(breakthrough[PLOT_KEY].itertuples(index=False, name=None))
     messages += [
-        f"family {family!r} has no seed evaluated at every scale at test length "
-        f"{breakthrough_test_length}, so it gets no breakthroughness or linearity"
-        for family in sorted(set(results["family"]) - set(breakthrough["family"]))
-        if family not in families_without_curves(results)
+        f"{family!r} on {benchmark} ({population}) has no seed evaluated at every scale at "
+        f"{breakthrough_condition}, so it gets no breakthroughness or linearity"
+        for population, benchmark, family in sorted(set(results[PLOT_KEY].itertuples(index=False, name=None)))
+        if (population, benchmark, family) not in with_curves and (population, benchmark, family) not in lonely
     ]
-    per_scale = distribution_statistics(
-        results, metric, failure_threshold, success_threshold, n_resamples, seed
-    ).merge(mixture_table(results, metric), on=["family", "scale_index", "test_length"])
+    identical = breakthrough[breakthrough["rankings_identical"].astype(bool)]
+    messages += [
+        f"{family!r} on {benchmark} ({population}) has {int(n)} scales: with fewer than "
+        f"{MIN_SCALES_FOR_TWO_RANKINGS} scales breakthroughness equals linearity for every seed, so "
+        "one ranking is shown; train 4 or more scales to tell them apart"
+        for (population, benchmark, family), n in identical.groupby(PLOT_KEY)["n_scales"].first().items()
+    ]
+    per_scale = distribution_statistics(results, metric, n_resamples, seed).merge(
+        bimodality_table(results, metric, seed), on=GROUP_KEY
+    )
+    per_scale["verdict"] = verdict(per_scale["frac_failed"], per_scale["frac_successful"],
+                                   per_scale["mixture_lrt_p"], per_scale["mixture_modes"], per_scale["dip_p"])
     return DistributionalStatistics(
         metric=metric,
         n_resamples=int(n_resamples),
         per_scale=per_scale,
         breakthrough=breakthrough,
-        scaling_fits=scaling_fits(results, metric, success_threshold, n_resamples, seed),
+        scaling_fits=scaling_fits(results, metric, n_resamples, seed),
         passuntil=passuntil_fits(results, n_resamples, seed),
         messages=messages,
     )

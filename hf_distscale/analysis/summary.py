@@ -7,6 +7,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from hf_distscale.analysis.bimodality import VERDICT_RULE
+from hf_distscale.analysis.breakthrough import TOP_K, top_seeds
+from hf_distscale.analysis.schema import PLOT_KEY, SERIES_KEY
 from hf_distscale.analysis.statistics import DistributionalStatistics
 
 
@@ -26,34 +29,40 @@ def _crossing(fit) -> str:
 
 
 def summary_digest(statistics: DistributionalStatistics) -> pd.DataFrame:
-    """One readable row per (family, scale, test length): fractions and means with CIs, dip, BC, W."""
+    """One readable row per group: fractions and means with CIs, dip, BC, W."""
     table = statistics.per_scale
-    digest = table[["family", "scale", "num_parameters", "test_length", "n_seeds"]].copy()
+    digest = table[["population", "benchmark", "family", "scale", "num_parameters", "condition", "n_seeds"]].copy()
     for column, title in (
-        ("frac_failed", "failed (<10%)"),
-        ("frac_successful", "successful (>50%)"),
+        ("frac_failed", "failed"),
+        ("frac_successful", "successful"),
         ("successful_mean", "successful mean"),
     ):
         digest[title] = [
             _with_interval(v, lo, hi)
             for v, lo, hi in zip(table[column], table[f"{column}_ci_low"], table[f"{column}_ci_high"])
         ]
-    digest["dip p"] = table["dip_pvalue"].map(lambda p: "-" if np.isnan(p) else f"{p:.3g}")
-    digest["BC"] = table["bimodality_coefficient"].round(2)
-    digest["W to next"] = table["wasserstein_to_next"].round(3)
+    digest["dip p raw / ties"] = [f"{_p(raw)} / {_p(tied)}" for raw, tied in zip(table["dip_p_raw"], table["dip_p"])]
+    digest["mixture p"] = table["mixture_lrt_p"].map(_p)
     digest["mixture w / mean"] = [
         "-" if np.isnan(w) else f"{w:.2f} / {m:.2f}"
         for w, m in zip(table["mixture_success_weight"], table["mixture_success_mean"])
     ]
+    digest["verdict"] = table["verdict"]
+    digest["BC"] = table["bimodality_coefficient"].round(2)
+    digest["W to next"] = table["wasserstein_to_next"].round(3)
     return digest
 
 
+def _p(value: float) -> str:
+    return "-" if np.isnan(value) else f"{value:.2g}"
+
+
 def fits_digest(statistics: DistributionalStatistics) -> pd.DataFrame:
-    """One readable row per (family, test length) of the scaling and PassUntil fits."""
+    """One readable row per series (population, benchmark, family, condition) of the scaling and PassUntil fits."""
     fits = statistics.scaling_fits
     if fits.empty:
         return pd.DataFrame()
-    digest = fits[["family", "test_length", "x_variable"]].copy()
+    digest = fits[[*SERIES_KEY, "x_variable"]].copy()
     digest["P(success) slope"] = [
         _with_interval(v, lo, hi) for v, lo, hi in zip(fits["slope"], fits["slope_ci_low"], fits["slope_ci_high"])
     ]
@@ -69,11 +78,30 @@ def fits_digest(statistics: DistributionalStatistics) -> pd.DataFrame:
     digest["inverse scaling"] = fits["inverse_scaling"]
     passuntil = statistics.passuntil
     if not passuntil.empty:
-        law = passuntil[["family", "test_length", "alpha", "quadratic", "accelerated_emergence"]].rename(
+        law = passuntil[[*SERIES_KEY, "alpha", "quadratic", "accelerated_emergence"]].rename(
             columns={"alpha": "PU alpha", "quadratic": "PU quadratic", "accelerated_emergence": "accelerated emergence"}
         )
-        digest = digest.merge(law.round({"PU alpha": 3, "PU quadratic": 4}), on=["family", "test_length"], how="left")
+        digest = digest.merge(law.round({"PU alpha": 3, "PU quadratic": 4}), on=SERIES_KEY, how="left")
     return digest
+
+
+def breakthrough_digest(statistics: DistributionalStatistics, k: int = TOP_K) -> pd.DataFrame:
+    """The top-k seeds by B and by L per (population, benchmark, family); one ranking where B = L."""
+    if statistics.breakthrough.empty:
+        return pd.DataFrame()
+    rows = []
+    for key, table in statistics.breakthrough.groupby(PLOT_KEY, sort=False):
+        identical = bool(table["rankings_identical"].iloc[0])
+        by_b = ", ".join(str(seed) for seed in top_seeds(table, "breakthroughness", k))
+        rows.append({
+            **dict(zip(PLOT_KEY, key)),
+            "condition": table["condition"].iloc[0],
+            "scales": int(table["n_scales"].iloc[0]),
+            f"top {k} by B": by_b,
+            f"top {k} by L": "= B (fewer than 4 scales)" if identical
+            else ", ".join(str(seed) for seed in top_seeds(table, "linearity", k)),
+        })
+    return pd.DataFrame(rows)
 
 
 def write_summary(statistics: DistributionalStatistics, out_dir: Path) -> dict[str, Path]:
@@ -94,13 +122,26 @@ def write_summary(statistics: DistributionalStatistics, out_dir: Path) -> dict[s
     sections = [
         f"# Distributional analysis of `{statistics.metric}`",
         f"Intervals are 95% percentile bootstrap intervals over seeds ({statistics.n_resamples:,} resamples). "
-        "dip p: Hartigan's dip test (multimodal at p < 0.001); BC: bimodality coefficient "
-        "(> 0.555 suggests bimodality); W: Wasserstein-1 distance to the next larger scale; "
-        "mixture: weight and mean of the success mode of a two-component Gaussian mixture.",
+        "dip p raw / ties: Hartigan's dip test on the scores as they are (the paper's test, misled by "
+        "the ties of k-of-n scores) / with each score spread over its quantisation step; mixture p: "
+        "beta-binomial mixture likelihood-ratio test (parametric bootstrap); mixture w / mean: weight "
+        "and mean of its success mode; BC: bimodality coefficient (> 0.555 suggests bimodality); "
+        "W: Wasserstein-1 distance to the next larger scale.",
+        f"Verdict: {VERDICT_RULE}",
         *[f"> {message}" for message in statistics.messages],
-        "## Per scale and test length",
+        "## Per scale and condition",
+        "failed / successful: fraction of seeds below the failure line / above the success line of the "
+        "benchmark (counting EM: 0.1 / 0.5; multiple choice: 0.1 / 0.5 of the way from chance to 1).",
         summary_digest(statistics).to_markdown(index=False),
     ]
+    breakthrough = breakthrough_digest(statistics)
+    if not breakthrough.empty:
+        sections += [
+            "## Fixed-seed curves: breakthroughness B and linearity L",
+            "With fewer than 4 scales B = L for every seed (the median of 1 or 2 squared steps is their mean), "
+            "so one ranking is shown.",
+            breakthrough.to_markdown(index=False),
+        ]
     fits = fits_digest(statistics)
     if not fits.empty:
         sections += [

@@ -1,0 +1,43 @@
+"""`hf-distscale plan RESULTS`: how many seeds a population needs, from a pilot population's results."""
+
+from __future__ import annotations
+
+import argparse
+import warnings
+
+from hf_distscale.analysis.plan import format_plan, plan_table
+from hf_distscale.analysis.schema import METRIC_COLUMNS
+from hf_distscale.hub.reading import read_results
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "plan",
+        help="seeds needed to detect bimodality and to pin P(success), and their training cost",
+        description="From a pilot population's results: per scale and condition, the seeds a test "
+        "needs to detect the pilot's fitted two-mode mixture with the given power, the seeds that "
+        "estimate P(success) within +- the half-width, their training FLOPs and GPU-hours, and what "
+        "the paper's 250 seeds buy.",
+    )
+    parser.add_argument("results", help="the pilot's results table (Parquet, or a results repo id)")
+    parser.add_argument("--power", type=float, default=0.8, help="power to detect bimodality (default: 0.8)")
+    parser.add_argument("--alpha", type=float, default=0.001,
+                        help="significance level of the bimodality test (default: 0.001, the paper's)")
+    parser.add_argument("--ci-width", type=float, default=0.1,
+                        help="half-width of the 95%% interval of P(success) (default: 0.1)")
+    parser.add_argument("--metric", default="em", choices=METRIC_COLUMNS, help="metric column (default: em)")
+    parser.add_argument("--preset", default=None,
+                        help="preset whose training budget prices a seed (default: the table's preset column)")
+    parser.add_argument("--out", default=None, help="also write the plan table here (CSV)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        plan = plan_table(read_results(args.results), args.power, args.alpha, args.ci_width,
+                          metric=args.metric, preset=args.preset)
+    print(format_plan(plan, args.power, args.alpha, args.ci_width))
+    if args.out:
+        plan.to_csv(args.out, index=False)
+        print(f"plan_csv: {args.out}")
