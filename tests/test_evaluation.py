@@ -1,5 +1,6 @@
 """Population evaluation: teacher-forced EM vs generate(), the results table, resume, bad input."""
 
+import json
 import shutil
 
 import pandas as pd
@@ -174,3 +175,16 @@ def test_bad_input_empty_population(tmp_path, capsys):
         capsys, ["eval", str(tmp_path / "empty"), "--out", str(tmp_path / "r.parquet")]
     )
     assert "no finished seed" in message
+
+
+def test_bad_input_language_model_population(tmp_path, capsys):
+    """A population without a counting task (e.g. built by `reinit`) is pointed at `lm-eval`."""
+    folder = tmp_path / "pop" / "l1" / "seed-0000"
+    shutil.copytree(seed_folder(trained_population()), folder)
+    record = json.loads((folder / "seed_record.json").read_text())
+    del record["task"]
+    (folder / "seed_record.json").write_text(json.dumps(record))
+    message = _cli_error(
+        capsys, ["eval", str(tmp_path / "pop"), "--out", str(tmp_path / "r.parquet")]
+    )
+    assert "not trained on the counting task" in message and "hf-distscale lm-eval" in message

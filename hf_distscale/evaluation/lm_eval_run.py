@@ -1,0 +1,203 @@
+"""Evaluate a population of causal LMs with lm-evaluation-harness, one model at a time, resumably.
+
+Tasks are built once for the whole population (`TaskManager` indexing is the
+slow part: 13-18 s with lm-eval's own tasks), then every model goes through
+`lm_eval.evaluator.evaluate(HFLM(pretrained=model), ..., log_samples=True)`.
+Per model and task it writes results-table rows (one per subject task and one
+for the task or group as given) and keeps every item's per-choice
+log-likelihoods in a side table, `<out>.items.parquet`, so later metrics need
+no model. Both files are replaced atomically after each model (the side table
+first), and a (model, task) pair with an aggregate row is skipped on rerun, so
+a killed run loses at most the model in flight.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import sys
+from pathlib import Path
+
+import evaluate
+import numpy as np
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+import hf_distscale
+from hf_distscale.evaluation.results import append_rows, read_table, write_table
+from hf_distscale.evaluation.sources import LMSource, load_lm, resolve_sources
+
+PACKAGE = Path(hf_distscale.__file__).parent
+OUR_TASKS = PACKAGE / "lm_eval_tasks"
+METRIC = PACKAGE / "metrics" / "multiple_choice"
+
+
+def items_path(out: str | Path) -> Path:
+    """The side table of per-item log-likelihoods next to the results table."""
+    out = Path(out)
+    return out.with_name(out.name.removesuffix(".parquet") + ".items.parquet")
+
+
+def build_tasks(tasks: list[str], num_fewshot: int | None = None) -> dict[str, dict]:
+    """Task name -> `TaskManager.load` result (tasks, groups, group_map), built once.
+
+    Our tasks (`hf_distscale/lm_eval_tasks`) need no index of lm-eval's own.
+
+    lm-eval's own tasks (e.g. `mmlu`) are indexed only when a requested name
+    is not one of ours. An unknown name is a ValueError naming close matches.
+    """
+    from lm_eval.tasks import TaskManager
+
+    manager = TaskManager(include_path=str(OUR_TASKS), include_defaults=False)
+    if not set(tasks) <= set(manager.all_tasks):
+        print("indexing lm-eval's own tasks for a name that is not ours (10-20 s)...",
+              file=sys.stderr)
+        manager = TaskManager(include_path=str(OUR_TASKS), include_defaults=True)
+    for name in tasks:
+        if name not in manager.all_tasks:
+            close = difflib.get_close_matches(name, manager.all_tasks, n=5, cutoff=0.6)
+            hint = f"did you mean {', '.join(close)}?" if close else "see `lm-eval ls tasks`"
+            raise ValueError(f"tasks: {name!r} is not an lm-eval task or group; {hint}")
+    try:
+        built = {name: manager.load([name]) for name in tasks}
+    except OSError as err:  # lm-eval's own tasks download their data on first use
+        raise ValueError(
+            f"tasks: could not load the data of {', '.join(tasks)} ({str(err).splitlines()[0]}); "
+            f"check the network, HF_HUB_OFFLINE and HF_DATASETS_OFFLINE"
+        ) from None
+    for loaded in built.values():
+        for task in loaded["tasks"].values():
+            if task.get_config("output_type") != "multiple_choice":
+                raise ValueError(
+                    f"tasks: {task.config.task!r} is a {task.get_config('output_type')} task; "
+                    f"`lm-eval` scores multiple-choice tasks (such as mmlu)"
+                )
+            if num_fewshot is not None and task.get_config("num_fewshot") != 0:
+                task.set_config(key="num_fewshot", value=num_fewshot)
+            elif task.get_config("num_fewshot") is None:
+                task.set_config(key="num_fewshot", value=0)
+            task.set_fewshot_seed(seed=1234)  # lm-eval's default, as in simple_evaluate
+    return built
+
+
+def evaluate_lm_population(
+    sources: str | Path | list[str] | list[LMSource],
+    tasks: list[str],
+    out: str | Path,
+    limit: int | float | None = None,
+    batch_size: int = 32,
+    device: str | None = None,
+    num_fewshot: int | None = None,
+    dtype: str = "auto",
+    **identity,
+) -> pd.DataFrame:
+    """Evaluate every model of `sources` on `tasks`; returns the whole results table at `out`.
+
+    `sources`: one spec or a list of specs for `resolve_sources` (folders,
+    repo-id patterns), or resolved sources; `identity` (population, family,
+    name_rule) goes to `resolve_sources`. `limit`, `batch_size`, `num_fewshot`
+    are lm-eval's; `dtype` "auto" is float32 on CPU and the checkpoint's dtype
+    elsewhere. Rows already in `out` count as done whatever `limit` made them;
+    write a full run to a new `out`.
+    """
+    if not tasks:
+        raise ValueError("tasks: give at least one lm-eval task, e.g. --tasks mmlu")
+    sources = [sources] if isinstance(sources, (str, Path)) else list(sources)
+    if not all(isinstance(s, LMSource) for s in sources):
+        sources = resolve_sources([str(s) for s in sources], **identity)
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    built = build_tasks(tasks, num_fewshot)
+    metric = evaluate.load(str(METRIC))
+    table = read_table(out)
+    items = pd.read_parquet(items_path(out)) if items_path(out).is_file() else pd.DataFrame()
+    logging.getLogger("lm_eval").setLevel(logging.ERROR)
+    for source in tqdm(sources, desc="models", unit="model"):
+        pending = [name for name in tasks if not _done(table, source.model_path, name)]
+        if not pending:
+            continue
+        model, tokenizer = load_lm(source, device, dtype)
+        results = _run_lm_eval(model, tokenizer, built, pending, limit, batch_size, device)
+        rows, new_items = [], []
+        for name in pending:
+            task_rows, task_items = _task_rows(results, built[name], name, source, metric)
+            rows += task_rows
+            new_items.append(task_items)
+        items = _replace(items, source.model_path, pending, pd.concat(new_items))
+        write_table(items, items_path(out))
+        stale = (table["model_path"] == source.model_path) & table["benchmark"].isin(pending)
+        table = append_rows(table[~stale], rows)
+        write_table(table, out)
+        del model  # free it before the next one loads: one model in memory at a time
+    if table.empty:
+        write_table(table, out)
+    return table
+
+
+def _run_lm_eval(model, tokenizer, built, pending, limit, batch_size, device) -> dict:
+    from lm_eval.evaluator import evaluate as lm_evaluate
+    from lm_eval.models.huggingface import HFLM
+
+    lm = HFLM(pretrained=model, tokenizer=tokenizer, batch_size=batch_size, device=device)
+    task_dict = {part: {key: value for name in pending for key, value in built[name][part].items()}
+                 for part in ("tasks", "groups", "group_map")}
+    return lm_evaluate(lm=lm, task_dict=task_dict, limit=limit, log_samples=True,
+                       bootstrap_iters=0, verbosity="ERROR")
+
+
+def _task_rows(results, loaded, name, source, metric) -> tuple[list[dict], pd.DataFrame]:
+    """One row per subject task (leaf) and one for `name`; the items of every leaf."""
+    leaves = list(loaded["tasks"])
+    samples = {leaf: results["samples"][leaf] for leaf in leaves}
+    conditions = ([] if leaves == [name] else leaves) + [name]
+    rows = []
+    for condition in conditions:
+        pooled = samples[condition] if condition in samples else sum(samples.values(), [])
+        lls = [[float(resp[0]) for resp in s["filtered_resps"]] for s in pooled]
+        gold = [int(s["target"]) for s in pooled]
+        scores = metric.compute(loglikelihoods=lls, references=gold)
+        reported = results["results"].get(condition, {})
+        rows.append({
+            **source.identity,
+            "benchmark": name,
+            "condition": condition,
+            "test_length": -1,
+            "n_examples": len(pooled),
+            "chance": scores["chance"],
+            "acc": reported.get("acc,none", np.mean([s["acc"] for s in pooled])),
+            "acc_norm": reported.get("acc_norm,none", float("nan")),
+            "nll_correct": scores["nll_correct"],
+            "p_correct": scores["p_correct"],
+            "brier": scores["brier"],
+            "model_path": source.model_path,
+        })
+    items = pd.DataFrame([
+        {
+            "model_path": source.model_path,
+            "population": source.identity["population"],
+            "scale": source.identity["scale"],
+            "seed": source.identity["seed"],
+            "benchmark": name,
+            "condition": leaf,
+            "doc_id": int(s["doc_id"]),
+            "target": int(s["target"]),
+            "loglikelihoods": [float(resp[0]) for resp in s["filtered_resps"]],
+            "is_greedy": [bool(resp[1]) for resp in s["filtered_resps"]],
+        }
+        for leaf in leaves
+        for s in samples[leaf]
+    ])
+    return rows, items
+
+
+def _done(table: pd.DataFrame, model_path: str, name: str) -> bool:
+    """The (model, task) pair has its aggregate row, written with all the others."""
+    return bool(((table["model_path"] == model_path) & (table["benchmark"] == name)
+                 & (table["condition"] == name)).any())
+
+
+def _replace(items: pd.DataFrame, model_path: str, pending: list[str], new: pd.DataFrame):
+    if items.empty:
+        return new.reset_index(drop=True)
+    stale = (items["model_path"] == model_path) & items["benchmark"].isin(pending)
+    return pd.concat([items[~stale], new], ignore_index=True)
