@@ -50,18 +50,25 @@ class StreamRows(Dataset):
         return self.rows[index]
 
 
+def trainer_arguments(training: TrainingConfig, output_dir: str, device: torch.device = torch.device("cpu"),
+                      precision: str = "fp32") -> TrainingArguments:
+    """The baseline `Trainer`'s arguments: `training`'s optimiser, schedule and clipping; no
+    saving, logging, progress bar or loader workers, so only the training steps are timed."""
+    return TrainingArguments(
+        output_dir=output_dir, per_device_train_batch_size=training.batch_size,
+        max_steps=training.max_steps, learning_rate=training.learning_rate,
+        warmup_steps=training.warmup_steps, lr_scheduler_type="cosine",
+        weight_decay=training.weight_decay, max_grad_norm=training.max_grad_norm,
+        use_cpu=device.type == "cpu", bf16=precision == "bf16", report_to="none",
+        save_strategy="no", logging_strategy="no", disable_tqdm=True,
+        dataloader_num_workers=0, seed=0,
+    )
+
+
 def time_trainer(config, task, training: TrainingConfig) -> float:
     model: LlamaForCausalLM = build_model(config, 0)
     with tempfile.TemporaryDirectory() as tmp:
-        args = TrainingArguments(
-            output_dir=tmp, per_device_train_batch_size=training.batch_size,
-            max_steps=training.max_steps, learning_rate=training.learning_rate,
-            warmup_steps=training.warmup_steps, lr_scheduler_type="cosine",
-            weight_decay=training.weight_decay, max_grad_norm=training.max_grad_norm,
-            use_cpu=True, report_to="none", save_strategy="no", logging_strategy="no",
-            disable_tqdm=True, dataloader_num_workers=0, seed=0,
-        )
-        trainer = Trainer(model=model, args=args,
+        trainer = Trainer(model=model, args=trainer_arguments(training, tmp),
                           train_dataset=StreamRows(task, training.max_steps, training.batch_size))
         start = time.perf_counter()
         trainer.train()

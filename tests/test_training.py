@@ -1,16 +1,12 @@
 """Population training: layout, records, resume, corruption, sharding over processes, errors."""
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import torch
-from safetensors.torch import load_file
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from hf_distscale.models import llama_config, select_scales
@@ -18,37 +14,15 @@ from hf_distscale.tasks import CountingTask
 from hf_distscale.training import TrainingConfig, parse_seeds, train_population, train_seed
 from hf_distscale.training import trainer
 from hf_distscale.training.checkpoint import save_checkpoint
+from run_helpers import ENV, ROOT, finish, kill_at_first_checkpoint, same_weights, train_cli, weights
 
-ROOT = Path(__file__).resolve().parents[1]
 SMOKE = dict(family="cpu_depth", scales="l1", preset="smoke", progress=False)
 RECORD_FIELDS = {
     "population", "family", "scale", "scale_index", "preset", "seed", "init_seed", "data_seed",
     "precision", "num_layers", "hidden_size", "num_attention_heads", "intermediate_size",
     "num_parameters", "num_parameters_non_embedding", "steps", "stop_reason", "wall_time_s",
-    "final_train_loss", "task",
+    "final_train_loss", "stack_size", "task",
 }
-ENV = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT))
-
-
-def weights(seed_dir: Path) -> dict:
-    return load_file(seed_dir / "model.safetensors")
-
-
-def same_weights(a: dict, b: dict) -> bool:
-    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
-
-
-def train_cli(out: Path, seeds: str, *extra: str, launcher=(sys.executable,)):
-    command = [*launcher, str(ROOT / "train.py"), "--family", "cpu_depth", "--scales", "l1",
-               "--seeds", seeds, "--preset", "smoke", "--out", str(out), "--no-progress", *extra]
-    return subprocess.Popen(command, env=ENV, cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-
-
-def finish(process) -> str:
-    stdout, stderr = process.communicate(timeout=120)
-    assert process.returncode == 0, stderr
-    return stdout
 
 
 def test_parse_seeds_and_its_errors():
@@ -142,14 +116,8 @@ def test_resume_from_checkpoint_equals_uninterrupted_training(tmp_path):
 def test_sigkill_then_rerun_equals_uninterrupted_run(tmp_path):
     extra = ("--set", "max_steps=200", "--set", "checkpoint_every=10", "--set", "eval_every=200")
     reference = train_cli(tmp_path / "ref", "0-1", *extra)
-    killed = train_cli(tmp_path / "run", "0-1", *extra)
     root = tmp_path / "run" / "cpu_depth-smoke" / "l1"
-    deadline = time.time() + 120
-    while not (root / "seed-0001" / "checkpoint" / "latest.json").exists():
-        assert killed.poll() is None and time.time() < deadline, "no checkpoint of seed 1 appeared"
-        time.sleep(0.01)
-    killed.send_signal(signal.SIGKILL)
-    killed.wait()
+    kill_at_first_checkpoint(train_cli(tmp_path / "run", "0-1", *extra), root / "seed-0001")
     assert (root / "seed-0000" / "seed_record.json").exists()
     assert not (root / "seed-0001" / "seed_record.json").exists()
     first_record = (root / "seed-0000" / "seed_record.json").read_text()

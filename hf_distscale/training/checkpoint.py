@@ -79,5 +79,14 @@ def load_checkpoint(directory: Path) -> dict | None:
     return torch.load(path, map_location="cpu", weights_only=True)
 
 
+def checkpoint_step(directory: Path) -> int:
+    """The step a seed resumes from: its verified checkpoint's step, or 0 without one.
+
+    Raises CheckpointError when the checkpoint is corrupt, as `load_checkpoint` does.
+    """
+    state = load_checkpoint(directory)
+    return 0 if state is None else int(state["step"])
+
+
 def remove_checkpoint(directory: Path) -> None:
     shutil.rmtree(directory, ignore_errors=True)

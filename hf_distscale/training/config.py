@@ -27,32 +27,45 @@ class TrainingConfig:
     checkpoint_every: int
 
     def __post_init__(self):
-        for name in ("batch_size", "max_steps", "eval_every", "converged_evals", "checkpoint_every"):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"training.{name}: {getattr(self, name)} must be at least 1")
-        if not 0 <= self.warmup_steps <= self.max_steps:
-            raise ValueError(
-                f"training.warmup_steps: {self.warmup_steps} must lie in 0..max_steps ({self.max_steps})"
-            )
-        if self.learning_rate <= 0 or self.weight_decay < 0 or self.max_grad_norm <= 0:
-            raise ValueError(
-                "training: learning_rate and max_grad_norm must be positive, weight_decay non-negative"
-            )
+        check_training_fields(self, ("batch_size", "max_steps", "eval_every", "converged_evals",
+                                     "checkpoint_every"))
 
     @classmethod
     def from_preset(cls, name: str, **overrides) -> "TrainingConfig":
-        values = dict(load_preset(name)["training"], **overrides)
-        known = {f.name: f.type for f in fields(cls)}
-        unknown = sorted(set(values) - set(known))
-        if unknown:
-            raise ValueError(
-                f"training: unknown field(s) {unknown}; known fields are {', '.join(known)}"
-            )
-        cast = {"int": int, "float": float}
-        return cls(**{key: cast[known[key]](value) for key, value in values.items()})
+        return training_from_dict(cls, dict(load_preset(name)["training"], **overrides))
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def check_training_fields(training, counts: tuple[str, ...]) -> None:
+    """The checks every training config shares: each of `counts` at least 1,
+    0 <= warmup_steps <= max_steps, positive learning rate and clip norm, non-negative decay."""
+    for name in counts:
+        if int(getattr(training, name)) < 1:
+            raise ValueError(f"training.{name}: {getattr(training, name)} must be at least 1")
+    if not 0 <= training.warmup_steps <= training.max_steps:
+        raise ValueError(
+            f"training.warmup_steps: {training.warmup_steps} must lie in 0..max_steps ({training.max_steps})"
+        )
+    if training.learning_rate <= 0 or training.weight_decay < 0 or training.max_grad_norm <= 0:
+        raise ValueError(
+            "training: learning_rate and max_grad_norm must be positive, weight_decay non-negative"
+        )
+
+
+def training_from_dict(cls, values: dict):
+    """A training dataclass `cls` from a preset's `training` section (values may be strings from
+    --set): unknown or missing fields are errors, each value is cast to its field's type."""
+    known = {f.name: f.type for f in fields(cls)}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ValueError(f"training: unknown field(s) {unknown}; known fields are {', '.join(known)}")
+    missing = sorted(set(known) - set(values))
+    if missing:
+        raise ValueError(f"training: missing field(s) {missing}")
+    cast = {"int": int, "float": float}
+    return cls(**{key: cast[known[key]](value) for key, value in values.items()})
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, str]:

@@ -9,9 +9,14 @@ Layout (read by every later stage):
         seed_record.json                    written last, atomically: "this seed is finished"
         checkpoint/                         only while unfinished
 
-Seeds are independent runs: each process takes every `num_processes`-th
-(scale, seed) job by `process_index`, trains it alone (no DDP, no gradient
-averaging), and the records are collected with `gather_object`.
+Seeds are independent runs (no DDP, no gradient averaging), and the records
+are collected with `gather_object`. A process trains its seeds one at a time
+(the CPU default: each process takes every `num_processes`-th (scale, seed)
+job by `process_index`) or K at a time as one batched computation
+(`stacked.py`, the CUDA default): the main process groups each scale's
+unfinished seeds into stacks of at most K seeds at the same resume step, and
+each process takes every `num_processes`-th stack. Either way every seed
+ends as the same standard model folder and `seed_record.json`.
 """
 
 from __future__ import annotations
@@ -22,14 +27,19 @@ from pathlib import Path
 
 import torch
 from accelerate import Accelerator
-from accelerate.utils import gather_object
+from accelerate.utils import broadcast_object_list, gather_object
 from safetensors.torch import save_file
 from tqdm.auto import tqdm
 
 from hf_distscale.models import Scale, count_parameters, llama_config, select_scales
 from hf_distscale.tasks import CountingTask, build_tokenizer
-from hf_distscale.training.checkpoint import CheckpointError, remove_checkpoint, write_atomic
+from hf_distscale.training.checkpoint import (
+    CheckpointError, checkpoint_step, remove_checkpoint, write_atomic,
+)
 from hf_distscale.training.config import TrainingConfig
+from hf_distscale.training.memory import stack_budget
+from hf_distscale.training.stack_data import default_data_workers
+from hf_distscale.training.stacked import StackSeed, stack_groups, train_stack
 from hf_distscale.training.tracking import JSONLTracker
 from hf_distscale.training.trainer import train_seed
 
@@ -75,6 +85,25 @@ def check_identity(out_dir: Path, population: str, identity: dict) -> None:
         )
 
 
+def resolve_precision(precision: str | None, device: torch.device) -> str:
+    """`precision`, or the device's default (DEFAULT_PRECISION) when None; one of PRECISIONS."""
+    precision = precision or DEFAULT_PRECISION.get(device.type, "fp32")
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision: {precision!r} is not one of {', '.join(PRECISIONS)}")
+    return precision
+
+
+def claim_population(out_dir: Path, population: str, identity: dict, accelerator) -> None:
+    """Check `identity` against the population folder's (`check_identity`), write it there
+    (main process), and let every process go on only once it is written."""
+    check_identity(out_dir, population, identity)
+    if accelerator.is_main_process:
+        (Path(out_dir) / population).mkdir(parents=True, exist_ok=True)
+        write_atomic(Path(out_dir) / population / IDENTITY,
+                     (json.dumps(identity, indent=2) + "\n").encode())
+    accelerator.wait_for_everyone()
+
+
 def seed_record(population: str, scale: Scale, preset: str, task: CountingTask,
                 precision: str, seed: int, data_seed: int, summary: dict) -> dict:
     """The `seed_record.json` contents of one finished seed."""
@@ -108,10 +137,14 @@ def save_model_folder(model, directory: Path) -> None:
 
     transformers 5's `save_pretrained` writes nothing on ranks other than 0 once
     torch.distributed is initialised, but here every rank owns its own seeds.
+    Tied copies (e.g. a head tied to the input embedding) are stored once, as
+    `save_pretrained` does; loading ties them again.
     """
     model.config.save_pretrained(directory)
     model.generation_config.save_pretrained(directory)
-    weights = {name: tensor.contiguous() for name, tensor in model.state_dict().items()}
+    tied = getattr(model, "all_tied_weights_keys", {})
+    weights = {name: tensor.contiguous() for name, tensor in model.state_dict().items()
+               if name not in tied}
     save_file(weights, directory / "model.safetensors", metadata={"format": "pt"})
 
 
@@ -122,12 +155,10 @@ def run_seed(out_dir, population, scale, preset, task, training, precision, seed
     record = finished_record(directory, data_seed)
     if record is not None:
         return record
-    tracker = JSONLTracker(f"{population}/{scale.name}/seed-{seed:04d}", directory)
+    tracker = open_tracker(directory, population, scale, seed, data_seed, precision, training)
     kwargs = dict(init_seed=seed, data_seed=data_seed, precision=precision, compile=compile,
                   device=device, tracker=tracker, progress=progress,
                   description=f"{scale.name} seed {seed}")
-    tracker.store_init_configuration({"scale": scale.to_dict(), "seed": seed, "data_seed": data_seed,
-                                      "precision": precision, "training": training.to_dict()})
     config = llama_config(scale, task)
     try:
         model, summary = train_seed(config, task, training, directory / "checkpoint", **kwargs)
@@ -136,12 +167,100 @@ def run_seed(out_dir, population, scale, preset, task, training, precision, seed
         remove_checkpoint(directory / "checkpoint")
         model, summary = train_seed(config, task, training, directory / "checkpoint", **kwargs)
     tracker.finish()
+    record = seed_record(population, scale, preset, task, precision, seed, data_seed, summary)
+    return finish_seed(directory, model, task, record)
+
+
+def open_tracker(directory: Path, population: str, scale: Scale, seed: int, data_seed: int,
+                 precision: str, training: TrainingConfig) -> JSONLTracker:
+    """The seed's JSONL tracker, its first line the run's configuration."""
+    tracker = JSONLTracker(f"{population}/{scale.name}/seed-{seed:04d}", directory)
+    tracker.store_init_configuration({"scale": scale.to_dict(), "seed": seed, "data_seed": data_seed,
+                                      "precision": precision, "training": training.to_dict()})
+    return tracker
+
+
+def finish_seed(directory: Path, model, task: CountingTask, record: dict) -> dict:
+    """Write a trained seed's model folder and tokenizer, then its record (last), then drop its checkpoint."""
     save_model_folder(model, directory)
     build_tokenizer(task).save_pretrained(directory)
-    record = seed_record(population, scale, preset, task, precision, seed, data_seed, summary)
     write_atomic(directory / RECORD, (json.dumps(record, indent=2) + "\n").encode())
     remove_checkpoint(directory / "checkpoint")
     return record
+
+
+def resume_step(directory: Path, scale: Scale, seed: int) -> int:
+    """The step an unfinished seed resumes from; a corrupt checkpoint is reported and dropped (step 0)."""
+    try:
+        return checkpoint_step(directory / "checkpoint")
+    except CheckpointError as err:
+        logger.warning("%s; restarting seed %d of scale %s from step 0", err, seed, scale.name)
+        remove_checkpoint(directory / "checkpoint")
+        return 0
+
+
+def stack_size(scale: Scale, task: CountingTask, training: TrainingConfig, precision: str,
+               device: torch.device, requested: int | None, pending: int, num_processes: int) -> int:
+    """Seeds per stack for one scale: `requested` if it fits in memory, else a clear error; None
+    chooses the largest that fits, at most an even share of the scale's pending seeds per process."""
+    budget = stack_budget(llama_config(scale, task), task.context_length, training.batch_size,
+                          precision, device)
+    where = (f"{scale.family}/{scale.name} at batch {training.batch_size}x{task.context_length} "
+             f"({precision}) on {device.type} needs {budget.describe()}")
+    if budget.largest < 1:
+        raise ValueError(f"seeds per process: {where}; not even one seed fits: free memory or "
+                         f"train this scale with --seeds-per-process 1")
+    if requested is None:
+        return min(budget.largest, -(-pending // num_processes))
+    wanted = min(requested, pending)
+    if wanted > budget.largest:
+        raise ValueError(f"--seeds-per-process {requested}: {where}; the largest stack that fits is "
+                         f"{budget.largest}: use --seeds-per-process {budget.largest} or less, or "
+                         f"'auto' to choose it")
+    return wanted
+
+
+def plan_stacks(out_dir, population, chosen, pairs, task, training, precision, device,
+                requested, num_processes) -> tuple[list[dict], list[tuple[Scale, list]]]:
+    """Records of finished seeds, and the stacks left to train: per scale, the unfinished seeds
+    grouped by resume step (a stack shares one LR schedule), at most `stack_size` per stack."""
+    finished, stacks = [], []
+    for scale in chosen:
+        pending = []
+        for seed, data_seed in pairs:
+            directory = seed_dir(out_dir, population, scale.name, seed)
+            record = finished_record(directory, data_seed)
+            if record is not None:
+                finished.append(record)
+            else:
+                pending.append((resume_step(directory, scale, seed), seed, data_seed))
+        if pending:
+            size = stack_size(scale, task, training, precision, device, requested, len(pending),
+                              num_processes)
+            stacks += [(scale, group) for group in stack_groups(pending, size)]
+    return finished, stacks
+
+
+def run_stack(out_dir, population, scale, preset, task, training, precision, group, compile,
+              device, data_workers, progress) -> list[dict]:
+    """Train one stack of unfinished seeds of one scale, [(seed, data seed), ...], as one computation."""
+    records = []
+
+    def finished(seed: StackSeed, model, summary: dict) -> None:
+        seed.tracker.finish()
+        record = seed_record(population, scale, preset, task, precision, seed.init_seed,
+                             seed.data_seed, summary)
+        records.append(finish_seed(seed.checkpoint_dir.parent, model, task, record))
+
+    seeds = []
+    for seed, data_seed in group:
+        directory = seed_dir(out_dir, population, scale.name, seed)
+        tracker = open_tracker(directory, population, scale, seed, data_seed, precision, training)
+        seeds.append(StackSeed(seed, data_seed, directory / "checkpoint", tracker))
+    train_stack(llama_config(scale, task), task, training, seeds, finished, precision=precision,
+                compile=compile, device=device, data_workers=data_workers, progress=progress,
+                description=f"{scale.name} seeds {group[0][0]}-{group[-1][0]} (stack of {len(group)})")
+    return records
 
 
 def train_population(
@@ -158,12 +277,18 @@ def train_population(
     compile: bool = False,
     accelerator: Accelerator | None = None,
     progress: bool = True,
+    seeds_per_process: int | None = None,
+    data_workers: int | None = None,
 ) -> list[dict]:
     """Train (or finish) every (scale, seed) of a population; return all seed records.
 
     `population` defaults to "<family>-<preset>". `precision` defaults to fp32
     on CPU and bf16 on CUDA. Finished seeds are skipped, unfinished ones resume
     from their last checkpoint. Every process returns the full, sorted list.
+    `seeds_per_process` is K, the seeds one process trains at once: 1 is the
+    per-seed loop (the CPU default); None on CUDA takes the largest K that
+    fits the free memory. `data_workers` make the stacks' batches (default: 0
+    on CPU, this process's share of the cores less one on CUDA).
     """
     accelerator = accelerator or Accelerator(cpu=not torch.cuda.is_available())
     task = CountingTask.from_preset(preset)
@@ -173,25 +298,44 @@ def train_population(
     if not seeds:
         raise ValueError("seeds: no seeds given; write e.g. --seeds 0-7")
     pairs = list(zip(seeds, pair_data_seeds(seeds, data_seeds)))
-    precision = precision or DEFAULT_PRECISION.get(accelerator.device.type, "fp32")
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision: {precision!r} is not one of {', '.join(PRECISIONS)}")
+    precision = resolve_precision(precision, accelerator.device)
     population = population or f"{family}-{preset}"
     identity = {"preset": preset, "task": task.to_dict(), "training": training.to_dict(),
                 "family": family, "precision": precision}
-    check_identity(out_dir, population, identity)
-    if accelerator.is_main_process:
-        (Path(out_dir) / population).mkdir(parents=True, exist_ok=True)
-        write_atomic(Path(out_dir) / population / IDENTITY,
-                     (json.dumps(identity, indent=2) + "\n").encode())
-    accelerator.wait_for_everyone()
+    claim_population(out_dir, population, identity, accelerator)
 
-    jobs = [(scale, seed, data_seed) for scale in chosen for seed, data_seed in pairs]
-    mine = jobs[accelerator.process_index::accelerator.num_processes]
+    if seeds_per_process is not None and seeds_per_process < 1:
+        raise ValueError(f"--seeds-per-process: {seeds_per_process} must be at least 1 (or 'auto')")
+    if seeds_per_process is None and accelerator.device.type != "cuda":
+        seeds_per_process = 1
+    desc = f"{population} [rank {accelerator.process_index}]"
     records = []
-    for scale, seed, data_seed in tqdm(mine, desc=f"{population} [rank {accelerator.process_index}]",
-                                       disable=not progress, position=accelerator.process_index):
-        records.append(run_seed(out_dir, population, scale, preset, task, training, precision,
-                                seed, data_seed, compile, accelerator.device, progress))
+    if seeds_per_process == 1:
+        jobs = [(scale, seed, data_seed) for scale in chosen for seed, data_seed in pairs]
+        mine = jobs[accelerator.process_index::accelerator.num_processes]
+        for scale, seed, data_seed in tqdm(mine, desc=desc, disable=not progress,
+                                           position=accelerator.process_index):
+            records.append(run_seed(out_dir, population, scale, preset, task, training, precision,
+                                    seed, data_seed, compile, accelerator.device, progress))
+    else:
+        plan = None
+        if accelerator.is_main_process:
+            try:
+                plan = plan_stacks(out_dir, population, chosen, pairs, task, training, precision,
+                                   accelerator.device, seeds_per_process, accelerator.num_processes)
+            except ValueError as err:  # every process must fail, not wait for the plan
+                plan = str(err)
+        plan = broadcast_object_list([plan])[0]
+        if isinstance(plan, str):
+            raise ValueError(plan)
+        finished, stacks = plan
+        records += finished if accelerator.is_main_process else []
+        workers = default_data_workers(accelerator.device, accelerator.num_processes) \
+            if data_workers is None else data_workers
+        mine = stacks[accelerator.process_index::accelerator.num_processes]
+        for scale, group in tqdm(mine, desc=desc, disable=not progress,
+                                 position=accelerator.process_index):
+            records += run_stack(out_dir, population, scale, preset, task, training, precision,
+                                 group, compile, accelerator.device, workers, progress)
     everything = gather_object(records)
     return sorted(everything, key=lambda r: (r["scale_index"], r["seed"]))

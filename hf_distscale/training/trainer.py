@@ -35,14 +35,23 @@ def build_model(config: LlamaConfig, init_seed: int) -> LlamaForCausalLM:
     return LlamaForCausalLM(config)
 
 
+def decay_groups(params, weight_decay: float, seed_axes: int = 0) -> list[dict]:
+    """AdamW parameter groups: weight decay on matrices (embeddings, projections), none on norms.
+
+    The test is the ndim of one seed's tensor: with `seed_axes` leading axes
+    of stacked seeds, a stack of norm weights is 2-D but is still a norm.
+    """
+    params = [p for p in params if p.requires_grad]
+    return [
+        {"params": [p for p in params if p.ndim - seed_axes >= 2], "weight_decay": weight_decay},
+        {"params": [p for p in params if p.ndim - seed_axes < 2], "weight_decay": 0.0},
+    ]
+
+
 def build_optimizer(model: torch.nn.Module, training: TrainingConfig) -> torch.optim.AdamW:
     """AdamW with weight decay on matrices (embeddings, projections) and none on norms."""
-    params = [p for p in model.parameters() if p.requires_grad]
-    groups = [
-        {"params": [p for p in params if p.ndim >= 2], "weight_decay": training.weight_decay},
-        {"params": [p for p in params if p.ndim < 2], "weight_decay": 0.0},
-    ]
-    return torch.optim.AdamW(groups, lr=training.learning_rate)
+    return torch.optim.AdamW(decay_groups(model.parameters(), training.weight_decay),
+                             lr=training.learning_rate)
 
 
 def build_schedule(optimizer, training: TrainingConfig):
@@ -55,6 +64,33 @@ def autocast(precision: str, device: torch.device):
     if precision == "bf16":
         return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
     return nullcontext()
+
+
+def restore_training_state(checkpoint_dir: Path, model, optimizer, schedule) -> dict | None:
+    """Load the verified checkpoint into model, optimiser and schedule; return the rest of
+    its state (step, elapsed time, ...), or None when there is no checkpoint."""
+    saved = load_checkpoint(checkpoint_dir)
+    if saved is not None:
+        model.load_state_dict(saved.pop("model"))
+        optimizer.load_state_dict(saved.pop("optimizer"))
+        schedule.load_state_dict(saved.pop("schedule"))
+    return saved
+
+
+def save_training_state(checkpoint_dir: Path, state: dict, model, optimizer, schedule) -> None:
+    """Checkpoint `state` with the model, optimiser and schedule: what `restore_training_state` reads."""
+    save_checkpoint(checkpoint_dir, {**state, "model": model.state_dict(),
+                                     "optimizer": optimizer.state_dict(),
+                                     "schedule": schedule.state_dict()})
+
+
+def optimizer_step(model, optimizer, schedule, loss: torch.Tensor, max_grad_norm: float) -> None:
+    """Backward, clip the gradient norm to `max_grad_norm`, AdamW step, schedule step."""
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
+    optimizer.step()
+    schedule.step()
+    optimizer.zero_grad(set_to_none=True)
 
 
 def to_tensors(batch: dict, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
@@ -105,18 +141,16 @@ def train_seed(
 
     The summary holds `steps`, `stop_reason` ("converged" | "max_steps"),
     `wall_time_s` (summed over resumes), `final_train_loss` (loss of the last
-    batch) and `in_distribution_em` (at the last evaluation).
+    batch), `in_distribution_em` (at the last evaluation) and `stack_size` (1:
+    one seed at a time; `stacked.py` trains K).
     """
     model = build_model(config, init_seed).to(device)
     optimizer = build_optimizer(model, training)
     schedule = build_schedule(optimizer, training)
     state = {"step": 0, "full_em_streak": 0, "loss": float("nan"), "em": float("nan"),
              "elapsed_s": 0.0, "rng": torch.get_rng_state()}
-    saved = load_checkpoint(checkpoint_dir)
+    saved = restore_training_state(checkpoint_dir, model, optimizer, schedule)
     if saved is not None:
-        model.load_state_dict(saved.pop("model"))
-        optimizer.load_state_dict(saved.pop("optimizer"))
-        schedule.load_state_dict(saved.pop("schedule"))
         state.update(saved)
         torch.set_rng_state(state["rng"])
     forward = torch.compile(model) if compile else model
@@ -131,11 +165,7 @@ def train_seed(
             task.training_batch(data_seed, state["step"], training.batch_size), device)
         with autocast(precision, device):
             loss = forward(input_ids=input_ids, labels=labels).loss
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), training.max_grad_norm)
-        optimizer.step()
-        schedule.step()
-        optimizer.zero_grad(set_to_none=True)
+        optimizer_step(model, optimizer, schedule, loss, training.max_grad_norm)
         state["step"] += 1
         step = state["step"]
         if step % LOG_EVERY == 0 or step == training.max_steps:
@@ -155,9 +185,7 @@ def train_seed(
         if step % training.checkpoint_every == 0 and step < training.max_steps:
             state["elapsed_s"] = time.perf_counter() - started
             state["rng"] = torch.get_rng_state()
-            save_checkpoint(checkpoint_dir, {**state, "model": model.state_dict(),
-                                             "optimizer": optimizer.state_dict(),
-                                             "schedule": schedule.state_dict()})
+            save_training_state(checkpoint_dir, state, model, optimizer, schedule)
     bar.close()
     summary = {
         "steps": state["step"],
@@ -165,5 +193,6 @@ def train_seed(
         "wall_time_s": time.perf_counter() - started,
         "final_train_loss": loss.item(),
         "in_distribution_em": state["em"],
+        "stack_size": 1,
     }
     return model, summary
