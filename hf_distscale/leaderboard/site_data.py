@@ -1,0 +1,263 @@
+"""The leaderboard's data: a results table turned into the JSON the page draws.
+
+Every number comes from the analysis package (statistics, verdict, planner,
+scaling fits, B/L, claims); the page only lays them out. Three kinds of file:
+
+- `leaderboard.json`: the main table (one row per population, benchmark,
+  scale, condition), the claims, the verdict rule and the list of populations;
+- `population-<i>.json`: one population's seed values per (scale, condition)
+  for the violins and histograms, the scaling fits, the top-5 fixed-seed
+  curves by B and L, and for language-model benchmarks each seed's NLL.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from hf_distscale import analysis
+from hf_distscale.analysis.breakthrough import top_seeds
+from hf_distscale.analysis.claims import paper_claims
+from hf_distscale.analysis.figures import violin_conditions
+from hf_distscale.analysis.schema import GROUP_KEY, condition_order
+from hf_distscale.evaluation.results import COUNTING_BENCHMARK
+from hf_distscale.hub.layout import SEED_URI_PREFIX, parse_seed_uri
+
+# The metric a benchmark's seed distribution is built from.
+COUNTING_METRIC = "em"
+MULTIPLE_CHOICE_METRIC = "acc"
+NLL_COLUMN = {COUNTING_BENCHMARK: "nll_mean"}
+MULTIPLE_CHOICE_NLL = "nll_correct"
+TOP_K = 5
+# The planner's seed counts shown as "seeds needed" (defaults: power 0.8 at alpha 0.001; P(success) to +-0.1).
+PLAN_COLUMNS = ["seeds_for_bimodality", "seeds_for_p_success"]
+DIGITS = 4
+
+
+
+def benchmark_metric(benchmark: str) -> str:
+    """EM for the counting task, accuracy for a multiple-choice benchmark."""
+    return COUNTING_METRIC if benchmark == COUNTING_BENCHMARK else MULTIPLE_CHOICE_METRIC
+
+
+def nll_column(benchmark: str) -> str:
+    return NLL_COLUMN.get(benchmark, MULTIPLE_CHOICE_NLL)
+
+
+def model_link(model_paths: pd.Series) -> dict:
+    """{"text", "url"} for a group's seeds: the Hub folder holding them, or the local folder as text.
+
+    `hf://<repo>/<subfolder>[@rev]` links to huggingface.co/<repo>/tree/<rev or main>/<folder>,
+    where <folder> is the seeds' common parent (e.g. the scale folder).
+    """
+    paths = sorted(set(model_paths.astype(str)))
+    seeds = {parse_seed_uri(p) for p in paths if p.startswith(SEED_URI_PREFIX)}
+    repos = {(repo, revision) for repo, _, revision in seeds}
+    if paths and len(seeds) == len(paths) and len(repos) == 1:
+        (repo, revision), = repos
+        folders = [subfolder.rstrip("/") for _, subfolder, _ in seeds]
+        folder = folders[0] if len(folders) == 1 else _common_folder(folders)
+        url = f"https://huggingface.co/{repo}/tree/{revision or 'main'}/{folder}".rstrip("/")
+        return {"text": f"{repo}/{folder}", "url": url}
+    folder = paths[0] if len(paths) == 1 else _common_folder(paths)
+    return {"text": folder, "url": None}
+
+
+def _common_folder(paths: list[str]) -> str:
+    parts = [p.split("/") for p in paths]
+    common = []
+    for level in zip(*parts):
+        if len(set(level)) > 1:
+            break
+        common.append(level[0])
+    return "/".join(common)
+
+
+def dataset_link(source: str | None) -> str | None:
+    """The results dataset's page for a `REPO_ID` or `REPO_ID:CONFIG` source; None for a local file."""
+    return None if source is None else f"https://huggingface.co/datasets/{source.partition(':')[0]}"
+
+
+def group_statistics(rows: pd.DataFrame, benchmark: str, plan: bool = True) -> analysis.DistributionalStatistics:
+    """The analysis package's statistics of one (population, benchmark)'s rows, with the planner's
+    seed counts (NaN when `plan` is False: the planner simulates populations for every two-mode group)."""
+    statistics = analysis.distributional_statistics(rows, benchmark_metric(benchmark))
+    if not plan:
+        statistics.per_scale = statistics.per_scale.assign(**{column: np.nan for column in PLAN_COLUMNS})
+        return statistics
+    seeds = analysis.plan_seeds(statistics.per_scale)[[*GROUP_KEY, *PLAN_COLUMNS]]
+    statistics.per_scale = statistics.per_scale.merge(seeds, on=GROUP_KEY, how="left")
+    return statistics
+
+
+def reference_conditions(statistics, rows: pd.DataFrame, benchmark: str) -> dict[str, str]:
+    """Per family: the condition B/L were computed at, else the benchmark's aggregate, else the first."""
+    references = {}
+    for family, family_rows in rows.groupby("family"):
+        conditions = sorted(family_rows["condition"].unique())
+        at = statistics.breakthrough
+        used = at.loc[at["family"] == family, "condition"] if not at.empty else []
+        references[family] = (
+            used.iloc[0] if len(used) else benchmark if benchmark in conditions else conditions[len(conditions) // 2]
+        )
+    return references
+
+
+def table_rows(statistics, rows: pd.DataFrame, source: str | None) -> list[dict]:
+    """One main-table row per (scale, condition) of one (population, benchmark)."""
+    keys = ["family", "scale_index", "condition"]
+    links = {key: model_link(group["model_path"]) for key, group in rows.groupby(keys)}
+    records = []
+    for _, stat in statistics.per_scale.iterrows():
+        link = links[(stat["family"], int(stat["scale_index"]), stat["condition"])]
+        records.append(
+            {
+                "population": stat["population"],
+                "benchmark": stat["benchmark"],
+                "family": stat["family"],
+                "scale": stat["scale"],
+                "scale_index": int(stat["scale_index"]),
+                "num_parameters": int(stat["num_parameters"]),
+                "condition": stat["condition"],
+                "seeds": int(stat["n_seeds"]),
+                **{
+                    f"{name}{suffix}": stat[f"{column}{suffix}"]
+                    for name, column in (
+                        ("p_success", "frac_successful"),
+                        ("p_fail", "frac_failed"),
+                        ("successful_mean", "successful_mean"),
+                    )
+                    for suffix in ("", "_ci_low", "_ci_high")
+                },
+                **{
+                    column: stat[column]
+                    for column in ("dip_p", "dip_p_raw", "mixture_lrt_p", "bimodality_coefficient",
+                                   "mixture_success_weight", "mixture_success_mean", "wasserstein_to_next", "verdict")
+                },
+                **{column: stat[column] for column in PLAN_COLUMNS},
+                "model": link["text"],
+                "model_url": link["url"],
+                "dataset_url": dataset_link(source),
+            }
+        )
+    return records
+
+
+def figure_data(statistics, rows: pd.DataFrame, benchmark: str, references: dict[str, str]) -> list[dict]:
+    """Per family of one (population, benchmark): seed values, fits and top-seed curves."""
+    metric = benchmark_metric(benchmark)
+    nll = nll_column(benchmark)
+    sections = []
+    for family, family_rows in rows.groupby("family"):
+        scales = (
+            family_rows.groupby("scale_index", as_index=False)
+            .agg(scale=("scale", "first"), num_parameters=("num_parameters", "median"))
+            .sort_values("scale_index")
+        )
+        conditions = condition_order(family_rows)
+        grid = (family_rows, scales["scale_index"].tolist(), conditions)
+        section = {
+            "benchmark": benchmark,
+            "family": family,
+            "metric": metric,
+            "conditions": conditions,
+            "violin_conditions": violin_conditions(family_rows),
+            "reference_condition": references[family],
+            "scales": [
+                {"scale": r.scale, "scale_index": int(r.scale_index), "num_parameters": int(r.num_parameters)}
+                for r in scales.itertuples()
+            ],
+            "values": _cell_values(*grid, metric),
+            "fits": _fits(statistics.scaling_fits, family),
+            "top_seeds": _top_seed_curves(statistics.breakthrough, family_rows, family, metric),
+        }
+        if benchmark != COUNTING_BENCHMARK:
+            section["nll"] = _cell_values(*grid, nll)
+        sections.append(section)
+    return sections
+
+
+def _cell_values(rows: pd.DataFrame, scale_indices: list[int], conditions: list[str], column: str) -> list:
+    """values[s][c] = `column` of every seed (by seed) at scale_indices[s] and conditions[c]; [] where absent."""
+    groups = rows.groupby(["scale_index", "condition"])
+    cells = {key: group.sort_values("seed")[column].tolist() for key, group in groups}
+    return [[cells.get((s, c), []) for c in conditions] for s in scale_indices]
+
+
+def _fits(fits: pd.DataFrame, family: str) -> dict:
+    if fits.empty:
+        return {}
+    keep = ["intercept", "slope", "slope_ci_low", "slope_ci_high", "crossing_x", "crossing_x_ci_low",
+            "crossing_x_ci_high", "crossing_in_range", "x_variable", "inverse_scaling"]
+    return {row["condition"]: {k: row[k] for k in keep} for _, row in fits[fits["family"] == family].iterrows()}
+
+
+def _top_seed_curves(breakthrough: pd.DataFrame, rows: pd.DataFrame, family: str, metric: str) -> dict | None:
+    if breakthrough.empty or family not in set(breakthrough["family"]):
+        return None
+    at = breakthrough[breakthrough["family"] == family]
+    condition = at["condition"].iloc[0]
+    curves = rows[rows["condition"] == condition].pivot_table(index="seed", columns="scale_index", values=metric)
+    scores = at.set_index("seed")
+    return {
+        "condition": condition,
+        "rankings_identical": bool(at["rankings_identical"].iloc[0]),
+        **{
+            symbol: [
+                {"seed": int(seed), "score": _score_text(scores.loc[seed, by]), "curve": curves.loc[seed].tolist()}
+                for seed in top_seeds(at, by, TOP_K)
+            ]
+            for symbol, by in (("B", "breakthroughness"), ("L", "linearity"))
+        },
+    }
+
+
+def _score_text(score: float) -> str:
+    """B or L for a legend: an infinite B (all change within fewer than half the steps) reads as ±∞."""
+    return ("∞" if score > 0 else "-∞") if np.isinf(score) else f"{score:.3g}"
+
+
+def site_data(table: pd.DataFrame, plan: bool = True) -> tuple[dict, list[dict]]:
+    """(leaderboard.json content, one population-file content per population) for a results table.
+
+    `table` follows the results schema plus a `source` column (a results
+    repo id, or None for a local file). `plan` False leaves "seeds needed" empty.
+    """
+    rows_out, claims_out, populations = [], [], []
+    for index, (population, population_rows) in enumerate(table.groupby("population", sort=True)):
+        sections = []
+        for benchmark, rows in population_rows.groupby("benchmark", sort=True):
+            statistics = group_statistics(rows.drop(columns="source"), benchmark, plan)
+            references = reference_conditions(statistics, rows, benchmark)
+            rows_out += table_rows(statistics, rows, rows["source"].iloc[0])
+            claims = paper_claims(statistics.per_scale, statistics.scaling_fits, rows, references)
+            claims_out += claims.assign(population=population, benchmark=benchmark).to_dict("records")
+            sections += figure_data(statistics, rows, benchmark, references)
+        populations.append({"population": population, "file": f"population-{index}.json", "sections": sections})
+    board = {
+        "verdict_rule": analysis.VERDICT_RULE,
+        "rows": rows_out,
+        "claims": claims_out,
+        "populations": [{"population": p["population"], "file": p["file"]} for p in populations],
+    }
+    return clean(board), [clean(p) for p in populations]
+
+
+def clean(value):
+    """JSON-ready: NaN/inf -> None, numpy scalars -> Python, floats rounded to DIGITS significant places."""
+    if isinstance(value, dict):
+        return {str(k): clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v) for v in value]
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer, int)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        value = float(value)
+        return None if not math.isfinite(value) else float(f"{value:.{DIGITS}g}")
+    if value is pd.NA or value is None:
+        return None
+    return value

@@ -1,0 +1,102 @@
+"""Building the leaderboard: the claims it checks, its data files, and bad input at the CLI."""
+
+import json
+
+import huggingface_hub
+import pandas as pd
+import pytest
+
+from hf_distscale.analysis import distributional_statistics
+from hf_distscale.analysis.claims import DOES_NOT_HOLD, HOLDS, UNDECIDED, paper_claims, scaling_dimension
+from hf_distscale.analysis.synthetic import synthetic_results
+from hf_distscale.cli import main
+from hf_distscale.evaluation.results import write_table
+from hf_distscale.leaderboard import build_leaderboard
+
+PARAMETERS = [100_000, 400_000, 1_600_000, 6_400_000]
+
+
+def family_table(success_probability, success_mean, grows: str, seed: int, **options) -> pd.DataFrame:
+    """A synthetic family whose scales add layers (`grows`="depth") or widen at 4 layers ("width")."""
+    table = synthetic_results(success_probability, success_mean, PARAMETERS, n_seeds=60,
+                              test_lengths=(30,), family=f"{grows}-{seed}", seed=seed, **options)
+    table["num_layers"] = table["scale_index"] + 1 if grows == "depth" else 4
+    table["hidden_size"] = 512 if grows == "depth" else 128 * (table["scale_index"] + 1)
+    return table
+
+
+def claim_status(table: pd.DataFrame) -> str:
+    statistics = distributional_statistics(table, "em", n_resamples=300)
+    claims = paper_claims(statistics.per_scale, statistics.scaling_fits, table,
+                          {table["family"].iloc[0]: "len30"})
+    assert len(claims) == 1
+    return claims["status"].iloc[0]
+
+
+@pytest.mark.parametrize("grows, success_probability, success_mean, expected", [
+    ("depth", [0.05, 0.3, 0.7, 0.95], 0.85, HOLDS),
+    ("depth", [0.95, 0.7, 0.3, 0.05], 0.85, DOES_NOT_HOLD),
+    ("depth", [0.5, 0.5, 0.5, 0.5], 0.85, UNDECIDED),
+    ("width", [0.5, 0.5, 0.5, 0.5], [0.6, 0.7, 0.8, 0.9], HOLDS),
+    ("width", [0.05, 0.3, 0.7, 0.95], [0.6, 0.7, 0.8, 0.9], DOES_NOT_HOLD),  # P(fail) falls
+])
+def test_claims_follow_the_intervals(grows, success_probability, success_mean, expected):
+    table = family_table(success_probability, success_mean, grows, seed=len(grows))
+    assert scaling_dimension(table) == grows
+    assert claim_status(table) == expected
+
+
+def test_build_writes_the_site_and_its_data(tmp_path):
+    table = family_table([0.0] * 4, 0.85, "depth", seed=1, failure_mean=0.005, concentration=400)
+    write_table(table, tmp_path / "results.parquet")
+    index = build_leaderboard(tmp_path / "results.parquet", tmp_path / "site")
+    assert index == tmp_path / "site" / "index.html"
+    for name in ("app.js", "style.css", "vendor/plotly.min.js", "vendor/tabulator.min.js", "README.md"):
+        assert (index.parent / name).is_file(), name
+    assert "sdk: static" in (index.parent / "README.md").read_text()
+    assert "cdn" not in index.read_text().lower() and "http" not in index.read_text()
+    board = json.loads((index.parent / "data" / "leaderboard.json").read_text())
+    assert len(board["rows"]) == 4
+    assert {row["scale"] for row in board["rows"]} == {"s0", "s1", "s2", "s3"}
+    assert {(row["verdict"], row["p_fail"], row["p_success"]) for row in board["rows"]} == {("all fail", 1.0, 0.0)}
+    assert all(row["seeds_for_bimodality"] is None and row["seeds_for_p_success"] > 0 for row in board["rows"])
+    population = json.loads((index.parent / "data" / board["populations"][0]["file"]).read_text())
+    assert [len(cell) for scale in population["sections"][0]["values"] for cell in scale] == [60] * 4
+    again = build_leaderboard(tmp_path / "results.parquet", tmp_path / "site")
+    assert again == index, "rebuilding into an earlier leaderboard replaces it"
+
+
+@pytest.fixture
+def bad_inputs(tmp_path):
+    (tmp_path / "empty.parquet").write_bytes(b"")
+    pd.DataFrame({"x": [1, 2]}).to_parquet(tmp_path / "schemaless.parquet")
+    good = tmp_path / "good.parquet"
+    write_table(family_table([0.2, 0.8, 0.9, 0.9], 0.85, "depth", seed=2), good)
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.txt").write_text("not a leaderboard")
+    return tmp_path
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["build", "empty.parquet", "--out", "site"], "empty.parquet is not a Parquet results table"),
+    (["build", "schemaless.parquet", "--out", "site"], "lacks column(s)"),
+    (["build", "missing.parquet", "--out", "site"], "no results file at"),
+    (["build", "good.parquet", "--out", "notes"], "notes exists and is not a leaderboard"),
+    (["push", "notes", "someone/space"], "notes is not a built leaderboard"),
+])
+def test_bad_input_is_one_line_and_exit_code_2(bad_inputs, capsys, monkeypatch, arguments, message):
+    monkeypatch.chdir(bad_inputs)
+    assert main(["leaderboard", *arguments]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and error.startswith("hf-distscale leaderboard: error:")
+    assert message in error
+
+
+def test_unreachable_results_repo_is_one_line_and_exit_code_2(tmp_path, capsys, monkeypatch):
+    """The Hub in offline mode (HF_HUB_OFFLINE) with an empty cache: the repo cannot be reached."""
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "cache"))
+    assert main(["leaderboard", "build", "someone/results", "--out", str(tmp_path / "site")]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert "cannot reach the Hub" in error and "'someone/results'" in error
