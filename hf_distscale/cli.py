@@ -15,8 +15,13 @@ import sys
 STAGE_MODULES = [
     "hf_distscale.data.cli",
     "hf_distscale.training.cli",
+    "hf_distscale.training.reinit_cli",
     "hf_distscale.evaluation.cli",
+    "hf_distscale.evaluation.lm_eval_cli",
     "hf_distscale.analysis.cli",
+    "hf_distscale.analysis.plan_cli",
+    "hf_distscale.hub.cli",
+    "hf_distscale.leaderboard.cli",
     "hf_distscale.demo",
 ]
 

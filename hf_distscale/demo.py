@@ -1,13 +1,17 @@
 """`hf-distscale demo`: the whole pipeline on a small built-in preset, resumably.
 
-dataset -> population training -> evaluation -> analysis. What the demo trains
-(family, scales, seeds) is data: the `demo` section of the preset's YAML.
-Every stage skips finished work, so a killed demo rerun picks up where it stopped.
+dataset -> population training -> evaluation -> analysis (with the verdicts
+and the seed-count planner) -> the three Hub repos, staged -> the leaderboard
+site. What the demo trains (family, scales, seeds) is data: the `demo` section
+of the preset's YAML. Every stage skips finished work, so a killed demo rerun
+picks up where it stopped. `--lm` runs the LM-population path instead
+(`hf_distscale.lm_demo`).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -69,8 +73,11 @@ def default_processes() -> int:
 def run_demo(out_dir: str | Path = "outputs/demo", preset: str = DEFAULT_PRESET,
              processes: int | None = None) -> dict[str, Path]:
     """Run every stage into `out_dir`; return {output name: path}."""
+    from hf_distscale.analysis import DistributionalStatistics, describe_plan
     from hf_distscale.analysis.report import analyze
     from hf_distscale.evaluation.run import evaluate_population
+    from hf_distscale.hub import stage_all
+    from hf_distscale.leaderboard.build import build_leaderboard
 
     plan = demo_plan(preset)
     processes = default_processes() if processes is None else processes
@@ -78,21 +85,37 @@ def run_demo(out_dir: str | Path = "outputs/demo", preset: str = DEFAULT_PRESET,
         raise ValueError(f"processes: {processes} is not a process count; give 1 or more")
     out_dir = Path(out_dir)
     outputs = {"dataset": build_dataset(preset, out_dir / "dataset")}
-    print(f"[1/4] dataset: {outputs['dataset']}", flush=True)
+    print(f"[1/6] dataset: {outputs['dataset']}", flush=True)
     outputs["population"] = train(preset, plan, out_dir / "runs", processes)
-    print(f"[2/4] population: {outputs['population']}", flush=True)
+    print(f"[2/6] population: {outputs['population']}", flush=True)
     outputs["results"] = out_dir / "results.parquet"
     evaluate_population(outputs["population"], outputs["results"])
-    print(f"[3/4] results table: {outputs['results']}", flush=True)
+    print(f"[3/6] results table: {outputs['results']}", flush=True)
     analysis = analyze(outputs["results"], out_dir / "analysis",
                        breakthrough_test_length=plan.get("breakthrough_test_length"))
     outputs.update(analysis)
-    print(f"[4/4] analysis: {out_dir / 'analysis'}", flush=True)
+    print(f"[4/6] analysis: {out_dir / 'analysis'}", flush=True)
+    statistics = DistributionalStatistics.from_dict(
+        json.loads(Path(analysis["statistics_json"]).read_text()))
+    print(describe_plan(outputs["results"], preset=preset, statistics=statistics), flush=True)
+    print(f"[5/6] Hub repos, staged under {out_dir / 'hub'}; push each with:", flush=True)
+    for kind, (folder, command) in stage_all(out_dir, outputs["population"], outputs["dataset"],
+                                             outputs["results"]).items():
+        outputs[f"hub_{kind}"] = folder
+        print(f"  {command}", flush=True)
+    outputs["leaderboard"] = build_leaderboard(outputs["results"], out_dir / "leaderboard")
+    print(f"[6/6] leaderboard: {outputs['leaderboard']} "
+          f"(serve it with `python -m http.server -d {out_dir / 'leaderboard'}`)", flush=True)
     return outputs
 
 
 def run(args: argparse.Namespace) -> None:
-    outputs = run_demo(args.out, args.preset, args.processes)
+    if args.lm:
+        from hf_distscale.lm_demo import run_lm_demo
+
+        outputs = run_lm_demo(args.out or "outputs/demo-lm", args.processes)
+    else:
+        outputs = run_demo(args.out or "outputs/demo", args.preset, args.processes)
     print("\nOutputs:")
     for name, path in outputs.items():
         print(f"  {name:28s} {path}")
@@ -104,9 +127,12 @@ def register(subparsers) -> None:
         description="dataset -> training -> evaluation -> analysis on a CPU-sized preset; "
                     "rerun to resume after an interruption.",
     )
-    parser.add_argument("--out", default="outputs/demo", help="output folder (default: outputs/demo)")
+    parser.add_argument("--out", help="output folder (default: outputs/demo, or outputs/demo-lm with --lm)")
     parser.add_argument("--preset", default=DEFAULT_PRESET,
                         help=f"preset with a demo section (default: {DEFAULT_PRESET})")
+    parser.add_argument("--lm", action="store_true",
+                        help="the LM-population path: a tiny base LM, a reinit population, "
+                             "lm-eval on the self-written multiple-choice task, analysis")
     parser.add_argument("--processes", type=int,
                         help="training processes (default: one per GPU, else min(2, CPU count))")
     parser.set_defaults(func=run)

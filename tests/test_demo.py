@@ -20,8 +20,15 @@ def demo(out, *extra):
 def test_demo_runs_every_stage_then_resumes_without_redoing_work(tmp_path):
     first = demo(tmp_path, "--processes", "2")
     assert first.returncode == 0, first.stderr
-    for marker in ("[1/4] dataset", "[2/4] population", "[3/4] results table", "[4/4] analysis"):
+    for marker in ("[1/6] dataset", "[2/6] population", "[3/6] results table", "[4/6] analysis",
+                   "[5/6] Hub repos", "[6/6] leaderboard", "seeds"):
         assert marker in first.stdout
+    for kind in ("population", "dataset", "results"):
+        assert f"hf-distscale hub push {kind} " in first.stdout
+        assert (tmp_path / "hub" / kind / "README.md").is_file()
+    assert (tmp_path / "hub" / "population" / "seeds.parquet").is_file()
+    assert (tmp_path / "leaderboard" / "index.html").is_file()
+    assert (tmp_path / "leaderboard" / "data" / "leaderboard.json").is_file()
 
     results = pd.read_parquet(tmp_path / "results.parquet")
     assert set(results["scale"]) == {"l1", "l2"}
@@ -29,8 +36,7 @@ def test_demo_runs_every_stage_then_resumes_without_redoing_work(tmp_path):
     assert set(results["test_length"]) == {6, 8, 10}
     assert len(results) == 2 * 2 * 3
     assert (tmp_path / "dataset" / "README.md").is_file()
-    violins = tmp_path / "analysis" / "figures"
-    pngs = sorted(violins.glob("*.png"))
+    pngs = sorted((tmp_path / "analysis" / "figures").rglob("*.png"))
     assert pngs, "the demo wrote no figures"
     for png in pngs:
         with Image.open(png) as image:
