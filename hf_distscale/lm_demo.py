@@ -1,7 +1,7 @@
 """The LM-population path on a CPU, end to end and resumably (`hf-distscale demo --lm`).
 
 tiny base LM -> reinit population -> lm-eval on `distscale_mc` -> analysis of
-accuracy and of the correct answer's NLL. What it builds is data: the `tiny`
+accuracy and of the correct answer's NLL -> the leaderboard site. What it builds is data: the `tiny`
 LM preset (`hf_distscale/presets/lm/tiny.yaml`: base, corpus, training, demo
 seeds). Every stage skips finished work, so a killed demo rerun picks up
 where it stopped.
@@ -41,6 +41,7 @@ def run_lm_demo(out_dir: str | Path = "outputs/demo-lm", processes: int | None =
     from hf_distscale.analysis.report import analyze
     from hf_distscale.demo import default_processes
     from hf_distscale.evaluation.lm_eval_run import evaluate_lm_population
+    from hf_distscale.leaderboard.build import build_leaderboard
     from hf_distscale.training.lm_trainer import load_lm_preset
     from hf_distscale.training.tiny_base import train_tiny_base, write_corpus
 
@@ -50,16 +51,19 @@ def run_lm_demo(out_dir: str | Path = "outputs/demo-lm", processes: int | None =
     out_dir = Path(out_dir)
     outputs = {"base": train_tiny_base(out_dir / "base", PRESET)}
     outputs["corpus"] = write_corpus(out_dir / "corpus.txt", PRESET)
-    print(f"[1/4] tiny base model: {outputs['base']}; corpus: {outputs['corpus']}", flush=True)
+    print(f"[1/5] tiny base model: {outputs['base']}; corpus: {outputs['corpus']}", flush=True)
     seeds = str(load_lm_preset(PRESET)["demo"]["seeds"])
     outputs["population"] = build_population(outputs["base"], outputs["corpus"], seeds,
                                              out_dir / "runs", processes)
-    print(f"[2/4] reinit population: {outputs['population']}", flush=True)
+    print(f"[2/5] reinit population: {outputs['population']}", flush=True)
     outputs["results"] = out_dir / "results.parquet"
     evaluate_lm_population([str(outputs["population"])], [TASK], outputs["results"])
-    print(f"[3/4] results table: {outputs['results']}", flush=True)
+    print(f"[3/5] results table: {outputs['results']}", flush=True)
     for metric in METRICS:
         analysis = analyze(outputs["results"], out_dir / f"analysis-{metric}", metric=metric)
         outputs.update({f"{metric}_{name}": path for name, path in analysis.items()})
-    print(f"[4/4] analysis: {', '.join(str(out_dir / f'analysis-{m}') for m in METRICS)}", flush=True)
+    print(f"[4/5] analysis: {', '.join(str(out_dir / f'analysis-{m}') for m in METRICS)}", flush=True)
+    outputs["leaderboard"] = build_leaderboard(outputs["results"], out_dir / "leaderboard")
+    print(f"[5/5] leaderboard: {outputs['leaderboard']} "
+          f"(serve it with `python -m http.server -d {out_dir / 'leaderboard'}`)", flush=True)
     return outputs

@@ -225,6 +225,15 @@ def test_missing_metric_column_is_named_through_the_cli(tmp_path, capsys):
     assert "'em_answer_only'" in capsys.readouterr().err
 
 
+def test_file_that_is_not_parquet_is_one_line_through_the_cli(tmp_path, capsys):
+    path = tmp_path / "results.parquet"
+    path.write_text("seed,em\n0,1.0\n")
+    assert main(["analyze", str(path), "--out", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and error.startswith("hf-distscale analyze: error:")
+    assert f"{path} is not a Parquet results table" in error and "hf-distscale eval" in error
+
+
 def test_missing_file_and_bad_values_get_clear_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match="no file"):
         load_results(tmp_path / "absent.parquet")

@@ -80,7 +80,7 @@ def bad_inputs(tmp_path):
 @pytest.mark.parametrize("arguments, message", [
     (["build", "empty.parquet", "--out", "site"], "empty.parquet is not a Parquet results table"),
     (["build", "schemaless.parquet", "--out", "site"], "lacks column(s)"),
-    (["build", "missing.parquet", "--out", "site"], "no results file at"),
+    (["build", "missing.parquet", "--out", "site"], "no such results file"),
     (["build", "good.parquet", "--out", "notes"], "notes exists and is not a leaderboard"),
     (["push", "notes", "someone/space"], "notes is not a built leaderboard"),
 ])

@@ -2,7 +2,8 @@
 
 One browser per session and one built site per fixture: the smoke population's
 results (trained and evaluated here), and a site of two populations on two
-benchmarks (those results plus a simulated multiple-choice population).
+benchmarks (those results plus a simulated multiple-choice population; real
+multiple-choice rows are on the page in test_lm_population_e2e.py).
 Chromium is Debian's /usr/bin/chromium; without it these tests skip, except
 under CI, where they fail.
 """
@@ -20,7 +21,7 @@ from hf_distscale.analysis.synthetic import synthetic_results
 from hf_distscale.evaluation import evaluate_population
 from hf_distscale.evaluation.results import write_table
 from hf_distscale.leaderboard import build_leaderboard
-from hf_distscale.leaderboard.browser import CHROMIUM, launch_chromium, offline_page, serve
+from page_helpers import LoadedPage, chromium
 
 GROUP = ["population", "benchmark", "scale_index", "condition"]
 MC_SUBJECTS = ["distscale_mc", "distscale_mc_arithmetic", "distscale_mc_science"]
@@ -28,16 +29,8 @@ MC_SUBJECTS = ["distscale_mc", "distscale_mc_arithmetic", "distscale_mc_science"
 
 @pytest.fixture(scope="session")
 def browser():
-    if not CHROMIUM.is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"no Chromium at {CHROMIUM}; run `make setup` (installs Debian's chromium)")
-        pytest.skip(f"no Chromium at {CHROMIUM}; run `make setup` to run the page tests")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
+    with chromium() as opened:
+        yield opened
 
 
 @pytest.fixture(scope="session")
@@ -72,35 +65,6 @@ def smoke_site(smoke_results, tmp_path_factory) -> Path:
 def two_benchmark_site(smoke_results, simulated_multiple_choice_results, tmp_path_factory) -> Path:
     sources = [smoke_results, simulated_multiple_choice_results]
     return build_leaderboard(sources, tmp_path_factory.mktemp("site") / "two").parent
-
-
-class LoadedPage:
-    """A site served on 127.0.0.1 and opened until it reports ready, with what went wrong on the way."""
-
-    def __init__(self, browser, site: Path):
-        self.blocked, self.errors = [], []
-        self._server = serve(site)
-        url = self._server.__enter__()
-        self.page = offline_page(browser, self.blocked, self.errors)
-        self.page.goto(url)
-        self.page.wait_for_function("document.body.dataset.ready === 'true'", timeout=30_000)
-
-    def active_rows(self) -> list[dict]:
-        return self.page.evaluate("window.leaderboard.table.getData('active')")
-
-    def row_count_text(self) -> str:
-        return self.page.inner_text("#row-count")
-
-    def traces(self) -> list[tuple[str, int, bool]]:
-        """(figure name, plotly trace count, whether an SVG was drawn) of every figure."""
-        return [tuple(x) for x in self.page.evaluate(
-            "[...document.querySelectorAll('.figure')].map(d => "
-            "[d.dataset.figure, d.data ? d.data.length : -1, !!d.querySelector('svg.main-svg')])"
-        )]
-
-    def close(self):
-        self.page.context.close()
-        self._server.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="session")

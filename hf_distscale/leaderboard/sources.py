@@ -10,35 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import pyarrow
 
-from hf_distscale.evaluation.results import conform
 from hf_distscale.hub import read_results
 
 
-def _read_local(path: Path) -> pd.DataFrame:
-    try:
-        table = pd.read_parquet(path)
-    except (pyarrow.ArrowException, OSError) as err:
-        raise ValueError(
-            f"leaderboard: {path} is not a Parquet results table ({err}); "
-            "pass the file `hf-distscale evaluate` wrote"
-        ) from err
-    return conform(table, f"leaderboard: {path}")
-
-
 def read_source(source: str | Path) -> pd.DataFrame:
-    """One source's rows with a `source` column (repo id or None)."""
-    path = Path(source)
-    if path.exists() or str(source).endswith(".parquet"):
-        if not path.is_file():
-            raise FileNotFoundError(f"leaderboard: no results file at {path}; pass a Parquet table or a repo id")
-        table, repo = _read_local(path), None
-    else:
-        table, repo = read_results(str(source)), str(source)
+    """One source's rows with a `source` column (repo id or None); `read_results` reads either kind."""
+    table = read_results(source)
     if table.empty:
         raise ValueError(f"leaderboard: {source} has no rows; evaluate at least one model first")
-    return table.assign(source=repo)
+    return table.assign(source=None if Path(source).expanduser().is_file() else str(source))
 
 
 def read_sources(sources: str | Path | list) -> pd.DataFrame:

@@ -1,0 +1,65 @@
+"""A built leaderboard opened in headless Chromium: the browser, and a loaded page with what went wrong.
+
+Chromium is Debian's /usr/bin/chromium; without it the page tests skip,
+except under CI, where they fail.
+"""
+
+import contextlib
+import os
+from pathlib import Path
+
+import pytest
+
+from hf_distscale.leaderboard.browser import CHROMIUM, launch_chromium, offline_page, serve
+
+
+@contextlib.contextmanager
+def chromium():
+    """Headless Chromium for a fixture to yield; skips (fails under CI) without /usr/bin/chromium."""
+    if not CHROMIUM.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"no Chromium at {CHROMIUM}; run `make setup` (installs Debian's chromium)")
+        pytest.skip(f"no Chromium at {CHROMIUM}; run `make setup` to run the page tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()
+
+
+class LoadedPage:
+    """A site served on 127.0.0.1 and opened until it reports ready, with what went wrong on the way."""
+
+    def __init__(self, browser, site: Path):
+        self.blocked, self.errors = [], []
+        self._server = serve(site)
+        url = self._server.__enter__()
+        self.page = offline_page(browser, self.blocked, self.errors)
+        self.page.goto(url)
+        self.page.wait_for_function("document.body.dataset.ready === 'true'", timeout=30_000)
+
+    def active_rows(self) -> list[dict]:
+        return self.page.evaluate("window.leaderboard.table.getData('active')")
+
+    def row_count_text(self) -> str:
+        return self.page.inner_text("#row-count")
+
+    def traces(self) -> list[tuple[str, int, bool]]:
+        """(figure name, plotly trace count, whether an SVG was drawn) of every figure."""
+        return [tuple(x) for x in self.page.evaluate(
+            "[...document.querySelectorAll('.figure')].map(d => "
+            "[d.dataset.figure, d.data ? d.data.length : -1, !!d.querySelector('svg.main-svg')])"
+        )]
+
+    def figure(self, name: str) -> list[dict]:
+        """The plotly traces (x and y of each) of the first figure called `name`."""
+        return self.page.evaluate(
+            "name => document.querySelector(`.figure[data-figure='${name}']`)"
+            ".data.map(trace => ({x: trace.x, y: trace.y}))",
+            name,
+        )
+
+    def close(self):
+        self.page.context.close()
+        self._server.__exit__(None, None, None)
