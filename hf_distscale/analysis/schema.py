@@ -142,9 +142,11 @@ def warn_if_few_seeds(results: pd.DataFrame) -> None:
     few = counts[counts < MIN_RELIABLE_SEEDS]
     if not few.empty:
         (population, benchmark, family, scale_index, condition), n = next(iter(few.items()))
+        scale = results.loc[(results["population"] == population) & (results["family"] == family)
+                            & (results["scale_index"] == scale_index), "scale"].iloc[0]
         warnings.warn(
             f"{len(few)} (population, benchmark, family, scale, condition) groups have fewer than "
-            f"{MIN_RELIABLE_SEEDS} seeds (e.g. {family} scale {scale_index} on {benchmark} {condition}: "
+            f"{MIN_RELIABLE_SEEDS} seeds (e.g. {family} {scale} on {benchmark} {condition}: "
             f"{n}); their statistics and confidence intervals are unreliable; train more seeds",
             stacklevel=2,
         )
