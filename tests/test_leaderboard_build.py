@@ -100,3 +100,20 @@ def test_unreachable_results_repo_is_one_line_and_exit_code_2(tmp_path, capsys, 
     error = capsys.readouterr().err
     assert error.count("\n") == 1
     assert "cannot reach the Hub" in error and "'someone/results'" in error
+
+
+def test_breakthrough_condition_applies_where_a_benchmark_has_it(tmp_path):
+    counting = synthetic_results([0.2, 0.5, 0.8], n_seeds=8, test_lengths=(30, 40, 50), population="counts")
+    choice = synthetic_results([0.3, 0.6, 0.9], n_seeds=8, benchmark="toy_mc", population="choices",
+                               conditions=["toy_mc", "toy_mc_a"], chance=0.25, seed=1)
+    write_table(pd.concat([counting, choice], ignore_index=True), tmp_path / "results.parquet")
+    index = build_leaderboard(tmp_path / "results.parquet", tmp_path / "site", plan=False,
+                              breakthrough_condition="len50")
+    data = index.parent / "data"
+    board = json.loads((data / "leaderboard.json").read_text())
+    opened_at = {}
+    for entry in board["populations"]:
+        for section in json.loads((data / entry["file"]).read_text())["sections"]:
+            opened_at[section["benchmark"]] = section["reference_condition"]
+    assert opened_at == {"counting": "len50", "toy_mc": "toy_mc"}
+    assert {claim["condition"] for claim in board["claims"] if claim["benchmark"] == "counting"} <= {"len50"}

@@ -40,9 +40,10 @@ def _check_out_dir(out_dir: Path) -> None:
         )
 
 
-def write_site(table: pd.DataFrame, out_dir: Path, plan: bool = True) -> Path:
+def write_site(table: pd.DataFrame, out_dir: Path, plan: bool = True,
+               breakthrough_condition: str | None = None) -> Path:
     """Copy the page and its libraries into `out_dir` and write the data of `table`; return index.html."""
-    board, populations = site_data(table, plan)
+    board, populations = site_data(table, plan, breakthrough_condition)
     if (out_dir / "data").is_dir():
         shutil.rmtree(out_dir / "data")
     (out_dir / "data").mkdir(parents=True)
@@ -56,12 +57,15 @@ def write_site(table: pd.DataFrame, out_dir: Path, plan: bool = True) -> Path:
     return out_dir / "index.html"
 
 
-def build_leaderboard(sources: str | Path | list, out_dir: str | Path, plan: bool = True) -> Path:
+def build_leaderboard(sources: str | Path | list, out_dir: str | Path, plan: bool = True,
+                      breakthrough_condition: str | None = None) -> Path:
     """Build the leaderboard site of one or more results sources into `out_dir`; return its index.html.
 
     `sources`: Parquet results tables and/or results dataset repo ids on the Hub.
     `plan` False skips the seed planner (its simulations dominate the build at
-    paper size), leaving "seeds needed" empty.
+    paper size), leaving "seeds needed" empty. `breakthrough_condition` (e.g.
+    "len18") is where B/L, the claims and the figures look, for the benchmarks
+    that have it; the others use the analysis default.
     Raises FileNotFoundError / ValueError (one line each) for a missing,
     empty or schema-less table, an unreachable repo, or an `out_dir` that
     exists, holds files and is not a leaderboard.
@@ -69,4 +73,4 @@ def build_leaderboard(sources: str | Path | list, out_dir: str | Path, plan: boo
     out_dir = Path(out_dir)
     _check_out_dir(out_dir)
     table = read_sources(sources)
-    return write_site(table, out_dir, plan)
+    return write_site(table, out_dir, plan, breakthrough_condition)

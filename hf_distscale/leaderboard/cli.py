@@ -22,6 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     build.add_argument("--no-plan", dest="plan", action="store_false",
                        help="skip the seed planner (it simulates populations for every group with two "
                        "fitted modes, the slowest part of a paper-size build); 'seeds needed' stays empty")
+    build.add_argument("--breakthrough-condition",
+                       help="condition for B/L, the claims and the figures' first view, e.g. len18 "
+                       "(default: the analysis default, the task aggregate or the lower median condition)")
     build.set_defaults(func=run_build)
     push = actions.add_parser("push", help="upload a built site as a static Space")
     push.add_argument("folder", help="the folder `leaderboard build` wrote")
@@ -31,7 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_build(args: argparse.Namespace) -> None:
-    index = build_leaderboard(args.results, args.out, plan=args.plan)
+    index = build_leaderboard(args.results, args.out, plan=args.plan,
+                              breakthrough_condition=args.breakthrough_condition)
     print(f"leaderboard: {index}")
     print(f"view it: python -m http.server --directory {index.parent} (then open http://127.0.0.1:8000)")
 

@@ -80,10 +80,13 @@ def dataset_link(source: str | None) -> str | None:
     return None if source is None else f"https://huggingface.co/datasets/{source.partition(':')[0]}"
 
 
-def group_statistics(rows: pd.DataFrame, benchmark: str, plan: bool = True) -> analysis.DistributionalStatistics:
+def group_statistics(rows: pd.DataFrame, benchmark: str, plan: bool = True,
+                     breakthrough_condition: str | None = None) -> analysis.DistributionalStatistics:
     """The analysis package's statistics of one (population, benchmark)'s rows, with the planner's
     seed counts (NaN when `plan` is False: the planner simulates populations for every two-mode group)."""
-    statistics = analysis.distributional_statistics(rows, benchmark_metric(benchmark))
+    if breakthrough_condition not in set(rows["condition"]):
+        breakthrough_condition = None
+    statistics = analysis.distributional_statistics(rows, benchmark_metric(benchmark), breakthrough_condition)
     if not plan:
         statistics.per_scale = statistics.per_scale.assign(**{column: np.nan for column in PLAN_COLUMNS})
         return statistics
@@ -219,17 +222,21 @@ def _score_text(score: float) -> str:
     return ("∞" if score > 0 else "-∞") if np.isinf(score) else f"{score:.3g}"
 
 
-def site_data(table: pd.DataFrame, plan: bool = True) -> tuple[dict, list[dict]]:
+def site_data(table: pd.DataFrame, plan: bool = True,
+              breakthrough_condition: str | None = None) -> tuple[dict, list[dict]]:
     """(leaderboard.json content, one population-file content per population) for a results table.
 
     `table` follows the results schema plus a `source` column (a results
     repo id, or None for a local file). `plan` False leaves "seeds needed" empty.
+    `breakthrough_condition` is the condition the B/L curves, the claims and
+    the figures open at, where a benchmark has it; else the analysis default.
     """
     rows_out, claims_out, populations = [], [], []
     for index, (population, population_rows) in enumerate(table.groupby("population", sort=True)):
         sections = []
         for benchmark, rows in population_rows.groupby("benchmark", sort=True):
-            statistics = group_statistics(rows.drop(columns="source"), benchmark, plan)
+            statistics = group_statistics(rows.drop(columns="source"), benchmark, plan,
+                                          breakthrough_condition)
             references = reference_conditions(statistics, rows, benchmark)
             rows_out += table_rows(statistics, rows, rows["source"].iloc[0])
             claims = paper_claims(statistics.per_scale, statistics.scaling_fits, rows, references)
