@@ -23,6 +23,12 @@ def test_demo_runs_every_stage_then_resumes_without_redoing_work(tmp_path):
     for marker in ("[1/6] dataset", "[2/6] population", "[3/6] results table", "[4/6] analysis",
                    "[5/6] Hub repos", "[6/6] leaderboard", "seeds"):
         assert marker in first.stdout
+    assert "Verdict rule:" in first.stdout and "GPU-hours" in first.stdout
+    plan = subprocess.run([sys.executable, "-m", "hf_distscale.cli", "plan",
+                           str(tmp_path / "results.parquet"), "--preset", "smoke"],
+                          capture_output=True, text=True, timeout=300)
+    assert plan.returncode == 0, plan.stderr
+    assert "seeds for bimodality" in plan.stdout and "GPU-hours" in plan.stdout
     for kind in ("population", "dataset", "results"):
         assert f"hf-distscale hub push {kind} " in first.stdout
         assert (tmp_path / "hub" / kind / "README.md").is_file()
