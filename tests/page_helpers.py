@@ -4,7 +4,8 @@ Chromium is Debian's /usr/bin/chromium; without it the page tests skip,
 except under CI, where they fail.
 """
 
-import contextlib
+import atexit
+import functools
 import os
 from pathlib import Path
 
@@ -13,19 +14,28 @@ import pytest
 from hf_distscale.leaderboard.browser import CHROMIUM, launch_chromium, offline_page, serve
 
 
-@contextlib.contextmanager
 def chromium():
-    """Headless Chromium for a fixture to yield; skips (fails under CI) without /usr/bin/chromium."""
+    """Headless Chromium, one per test process; skips (fails under CI) without /usr/bin/chromium.
+
+    Playwright's sync API runs one instance per thread, so every test module
+    of a process shares this browser; it closes when the process exits.
+    """
     if not CHROMIUM.is_file():
         if os.environ.get("CI"):
             pytest.fail(f"no Chromium at {CHROMIUM}; run `make setup` (installs Debian's chromium)")
         pytest.skip(f"no Chromium at {CHROMIUM}; run `make setup` to run the page tests")
+    return _started_chromium()
+
+
+@functools.cache
+def _started_chromium():
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
+    playwright = sync_playwright().start()
+    browser = launch_chromium(playwright)
+    atexit.register(playwright.stop)
+    atexit.register(browser.close)
+    return browser
 
 
 class LoadedPage:

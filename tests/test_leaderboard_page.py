@@ -29,8 +29,7 @@ MC_SUBJECTS = ["distscale_mc", "distscale_mc_arithmetic", "distscale_mc_science"
 
 @pytest.fixture(scope="session")
 def browser():
-    with chromium() as opened:
-        yield opened
+    return chromium()
 
 
 @pytest.fixture(scope="session")

@@ -77,8 +77,7 @@ def test_reinit_population_to_lm_eval_to_analysis(built, tmp_path, capsys):
 
 @pytest.fixture(scope="module")
 def browser():
-    with chromium() as opened:
-        yield opened
+    return chromium()
 
 
 def test_leaderboard_of_real_counting_and_multiple_choice_populations(built, browser, tmp_path):
