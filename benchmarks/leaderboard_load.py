@@ -25,7 +25,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from hf_distscale.analysis.synthetic import paper_size_results
-from hf_distscale.evaluation.results import write_table
+from hf_distscale.formats.results import write_table
 from hf_distscale.leaderboard.browser import launch_chromium, offline_page, serve
 from hf_distscale.leaderboard.build import build_leaderboard
 

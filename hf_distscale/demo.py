@@ -75,7 +75,7 @@ def run_demo(out_dir: str | Path = "outputs/demo", preset: str = DEFAULT_PRESET,
     """Run every stage into `out_dir`; return {output name: path}."""
     from hf_distscale.analysis import DistributionalStatistics, describe_plan
     from hf_distscale.analysis.report import analyze
-    from hf_distscale.evaluation.results import counting_condition
+    from hf_distscale.formats.results import counting_condition
     from hf_distscale.evaluation.run import evaluate_population
     from hf_distscale.hub import stage_all
     from hf_distscale.leaderboard.build import build_leaderboard

@@ -12,7 +12,7 @@ from hf_distscale.cli import main
 from hf_distscale.evaluation import evaluate_population, find_models, generate_scores, load_model
 from hf_distscale.evaluation import run as run_module
 from hf_distscale.evaluation import teacher_forced_scores
-from hf_distscale.evaluation.results import COLUMNS
+from hf_distscale.formats.results import COLUMNS
 from hf_distscale.tasks import CountingTask
 
 torch.set_num_threads(1)

@@ -25,7 +25,7 @@ from safetensors.torch import load_file
 from eval_helpers import exported_dataset
 from hf_distscale.cli import main
 from hf_distscale.evaluation import evaluate_population
-from hf_distscale.evaluation.results import COLUMNS, read_table
+from hf_distscale.formats.results import COLUMNS, read_table
 from hf_distscale.hub import seeds_index, stage_all, stage_dataset, stage_population, stage_results
 from hf_distscale.training import train_population
 from olah_server import OlahServer, free_port
@@ -252,7 +252,7 @@ def test_dataset_repo_loads_equal_to_local_folder(client, trained):
 
 def test_results_repo_loads_equal_to_local_table(client, trained):
     out, reads, _ = client
-    from hf_distscale.evaluation.results import conform
+    from hf_distscale.formats.results import conform
 
     hub_rows = conform(pd.read_parquet(out / "results.parquet"))
     pd.testing.assert_frame_equal(hub_rows, trained["results"].reset_index(drop=True))

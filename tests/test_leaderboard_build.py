@@ -10,7 +10,7 @@ from hf_distscale.analysis import distributional_statistics
 from hf_distscale.analysis.claims import DOES_NOT_HOLD, HOLDS, UNDECIDED, paper_claims, scaling_dimension
 from hf_distscale.analysis.synthetic import synthetic_results
 from hf_distscale.cli import main
-from hf_distscale.evaluation.results import write_table
+from hf_distscale.formats.results import write_table
 from hf_distscale.leaderboard import build_leaderboard
 
 PARAMETERS = [100_000, 400_000, 1_600_000, 6_400_000]

@@ -19,7 +19,7 @@ from eval_helpers import small_population
 from hf_distscale.analysis import VERDICT_RULE, distributional_statistics
 from hf_distscale.analysis.synthetic import synthetic_results
 from hf_distscale.evaluation import evaluate_population
-from hf_distscale.evaluation.results import write_table
+from hf_distscale.formats.results import write_table
 from hf_distscale.leaderboard import build_leaderboard
 from page_helpers import LoadedPage, chromium
 

@@ -20,7 +20,7 @@ from hf_distscale.analysis.bootstrap import N_RESAMPLES
 from hf_distscale.analysis.schema import EVALUATE_INPUTS, PLOT_KEY, load_results
 from hf_distscale.analysis.statistics import DistributionalStatistics
 from hf_distscale.analysis.summary import write_summary
-from hf_distscale.evaluation.results import counting_condition
+from hf_distscale.formats.results import counting_condition
 
 METRIC_MODULE = Path(__file__).resolve().parent.parent / "metrics" / "distributional_scaling"
 

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from hf_distscale.analysis.thresholds import metric_info, metric_names
-from hf_distscale.evaluation.results import COUNTING_METRICS, MULTIPLE_CHOICE_METRICS, conform
+from hf_distscale.formats.results import COUNTING_METRICS, MULTIPLE_CHOICE_METRICS, conform
 
 SERIES_KEY = ["population", "benchmark", "family", "condition"]
 GROUP_KEY = ["population", "benchmark", "family", "scale_index", "condition"]

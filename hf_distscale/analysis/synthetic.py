@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from hf_distscale.evaluation.results import COLUMNS, COUNTING_BENCHMARK, conform, counting_condition
+from hf_distscale.formats.results import COLUMNS, COUNTING_BENCHMARK, conform, counting_condition
 
 PAPER_VOCABULARY = 146  # number tokens of the paper's task: n = V - L + 1 windows at test length L
 

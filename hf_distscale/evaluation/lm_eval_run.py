@@ -25,7 +25,7 @@ import torch
 from tqdm.auto import tqdm
 
 import hf_distscale
-from hf_distscale.evaluation.results import append_rows, read_table, write_table
+from hf_distscale.formats.results import append_rows, read_table, write_table
 from hf_distscale.evaluation.sources import LMSource, load_lm, resolve_sources
 
 PACKAGE = Path(hf_distscale.__file__).parent

@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
-from hf_distscale.evaluation.results import IDENTITY_COLUMNS
+from hf_distscale.formats.results import IDENTITY_COLUMNS
 from hf_distscale.evaluation.sources import SEED_RECORD, expand_spec, finished_seeds
 from hf_distscale.tasks import CountingTask
 from hf_distscale.tasks.tokenizer import SPECIAL_TOKENS
@@ -65,7 +65,7 @@ def hub_population_models(source: str) -> list[ModelEntry]:
     Nothing is downloaded here but the index; `load_model` fetches each seed
     folder when it is evaluated, so a resumed run skips finished seeds' downloads.
     """
-    from hf_distscale.hub.layout import seed_uri
+    from hf_distscale.formats.population import seed_uri
     from hf_distscale.hub.reading import population_repo_identity, population_repo_seeds
 
     repo_id, _, revision = source.partition("@")

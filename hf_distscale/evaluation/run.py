@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 from hf_distscale.evaluation.forward import generate_scores, teacher_forced_scores
 from hf_distscale.evaluation.metrics import summarize
 from hf_distscale.evaluation.population import ModelEntry, find_models, load_model
-from hf_distscale.evaluation.results import (
+from hf_distscale.formats.results import (
     COUNTING_BENCHMARK,
     append_rows,
     counting_condition,

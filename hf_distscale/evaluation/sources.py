@@ -38,7 +38,7 @@ import torch
 from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
 
-from hf_distscale.evaluation.results import IDENTITY_COLUMNS
+from hf_distscale.formats.results import IDENTITY_COLUMNS
 
 SEED_RECORD = "seed_record.json"
 DEFAULT_NAME_RULE = r"^(?:(?P<family>.+?)-(?P<scale>[^-]+)-)?seed-?(?P<seed>\d+)$"
@@ -214,7 +214,7 @@ def _hub_repo(repo_id, revision, population, family, rule) -> list[LMSource]:
     from huggingface_hub import hf_hub_download
 
     from hf_distscale.hub.errors import hub_errors
-    from hf_distscale.hub.layout import seed_uri
+    from hf_distscale.formats.population import seed_uri
     from hf_distscale.hub.reading import is_population_repo, population_repo_seeds
 
     if is_population_repo(repo_id, revision):

@@ -2,10 +2,10 @@
 
 A population is one model repo (`<scale>/seed-XXXX/` subfolders, `population.json`,
 `seeds.parquet`, a model card), the dataset one dataset repo, and results one
-dataset repo with one config per population. See `hf_distscale.hub.layout`.
+dataset repo with one config per population. See `hf_distscale.formats.population`.
 """
 
-from hf_distscale.hub.layout import parse_seed_uri, seed_uri, seeds_index
+from hf_distscale.formats.population import parse_seed_uri, seed_uri, seeds_index
 from hf_distscale.hub.reading import (
     download_seed,
     is_population_repo,

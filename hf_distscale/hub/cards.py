@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 from huggingface_hub import DatasetCard, DatasetCardData, ModelCard, ModelCardData
 
-from hf_distscale.evaluation.results import COLUMNS, COUNTING_BENCHMARK
-from hf_distscale.hub.layout import RESULTS_FILE, SEEDS_INDEX
+from hf_distscale.formats.results import COLUMNS, COUNTING_BENCHMARK
+from hf_distscale.formats.population import RESULTS_FILE, SEEDS_INDEX
 
 LICENSE = "apache-2.0"
 TAGS = ["hf_distscale", "emergence", "seed-population", "counting", "length-generalization"]

@@ -11,12 +11,11 @@ import json
 from pathlib import Path
 
 import pandas as pd
-import pyarrow
 from huggingface_hub import HfApi, hf_hub_download, snapshot_download
 
-from hf_distscale.evaluation.results import conform
+from hf_distscale.formats.results import conform, read_parquet
 from hf_distscale.hub.errors import hub_errors, looks_like_path, no_such_path
-from hf_distscale.hub.layout import POPULATION_FILE, RESULTS_FILE, SEEDS_INDEX, parse_seed_uri
+from hf_distscale.formats.population import POPULATION_FILE, RESULTS_FILE, SEEDS_INDEX, parse_seed_uri
 
 
 def is_population_repo(repo_id: str, revision: str | None = None) -> bool:
@@ -57,16 +56,6 @@ def seed_folder(model_path: str) -> Path:
     return Path(model_path)
 
 
-def _read_local_parquet(path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_parquet(path)
-    except (pyarrow.ArrowException, OSError) as err:
-        raise ValueError(
-            f"results: {path} is not a Parquet results table ({err}); pass the file "
-            "`hf-distscale eval` or `hf-distscale lm-eval` wrote"
-        ) from err
-
-
 def read_results(source: str | Path, revision: str | None = None) -> pd.DataFrame:
     """A results table from a local Parquet file or a results repo id (`REPO_ID` or `REPO_ID:CONFIG`).
 
@@ -76,7 +65,7 @@ def read_results(source: str | Path, revision: str | None = None) -> pd.DataFram
     source = str(source)
     path = Path(source).expanduser()
     if path.is_file():
-        return conform(_read_local_parquet(path), f"results: {path}")
+        return read_parquet(path)
     if path.exists() or looks_like_path(source) or source.endswith(".parquet"):
         raise no_such_path(source, "results file")
     repo_id, _, config = source.partition(":")

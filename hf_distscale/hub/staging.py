@@ -20,10 +20,10 @@ from pathlib import Path
 import pandas as pd
 from huggingface_hub import DatasetCard
 
-from hf_distscale.evaluation.results import conform
+from hf_distscale.formats.results import conform
 from hf_distscale.hub.cards import population_card, results_card
 from hf_distscale.hub.errors import no_such_path
-from hf_distscale.hub.layout import POPULATION_FILE, RESULTS_FILE, SEEDS_INDEX, finished_seeds, seeds_index
+from hf_distscale.formats.population import POPULATION_FILE, RESULTS_FILE, SEEDS_INDEX, finished_seeds, seeds_index
 
 UPLOAD_CACHE = ".cache"
 # Seed files that stay local: resume state of an unfinished run.
@@ -32,7 +32,7 @@ LOCAL_ONLY = ("checkpoint",)
 
 def stage_population(population_dir: str | Path, out_dir: str | Path, repo_id: str,
                      results: pd.DataFrame | None = None, dataset_repo: str | None = None) -> Path:
-    """Stage a population folder as its model repo (see `hf_distscale.hub.layout`).
+    """Stage a population folder as its model repo (see `hf_distscale.formats.population`).
 
     Only finished seeds are staged. `results` (a results table) adds a summary
     to the card, `dataset_repo` names the training data in its metadata. A

@@ -22,8 +22,8 @@ from hf_distscale.analysis.breakthrough import top_seeds
 from hf_distscale.analysis.claims import paper_claims
 from hf_distscale.analysis.figures import violin_conditions
 from hf_distscale.analysis.schema import GROUP_KEY, condition_order
-from hf_distscale.evaluation.results import COUNTING_BENCHMARK
-from hf_distscale.hub.layout import SEED_URI_PREFIX, parse_seed_uri
+from hf_distscale.formats.results import COUNTING_BENCHMARK
+from hf_distscale.formats.population import SEED_URI_PREFIX, parse_seed_uri
 
 # The metric a benchmark's seed distribution is built from.
 COUNTING_METRIC = "em"

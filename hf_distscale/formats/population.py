@@ -1,8 +1,17 @@
-"""The three Hub repo layouts, and the seed index of a population repo.
+"""The population layout: a folder of standard model folders, locally and as a Hub repo.
 
-- Population -> one model repo: the population folder layout without
-  unfinished seeds or checkpoints, plus `seeds.parquet` (one row per finished
-  seed) and a model card:
+Locally (what `train` and `reinit` write):
+
+    <population>/population.json          identity: preset, task, training, family, precision
+    <population>/<scale>/seed-XXXX/       config.json, model.safetensors, tokenizer files,
+                                          train_log.jsonl, seed_record.json (written last:
+                                          the seed is finished), checkpoint/ while training
+
+The three Hub repo layouts built from it:
+
+- Population -> one model repo: the population folder without unfinished
+  seeds or checkpoints, plus `seeds.parquet` (one row per finished seed) and a
+  model card:
 
       population.json   seeds.parquet   README.md
       <scale>/seed-XXXX/   config.json, model.safetensors, tokenizer files, seed_record.json, ...
@@ -19,21 +28,51 @@ in the results table's `model_path`.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 
-from hf_distscale.evaluation.results import IDENTITY_COLUMNS
+from hf_distscale.formats.versions import load_json
 
 POPULATION_FILE = "population.json"
 SEED_RECORD = "seed_record.json"
 SEEDS_INDEX = "seeds.parquet"
 RESULTS_FILE = "results.parquet"
+CHECKPOINT_DIR = "checkpoint"
 SEED_URI_PREFIX = "hf://"
+
+# Who a seed is: the seed record's fields that every results row repeats.
+IDENTITY_COLUMNS = (
+    "population",
+    "family",
+    "scale",
+    "scale_index",
+    "num_parameters",
+    "num_layers",
+    "hidden_size",
+    "seed",
+    "data_seed",
+    "precision",
+    "preset",
+)
 # Seed-record fields beyond the identity that the index keeps (absent ones become NaN).
 RUN_COLUMNS = ("num_parameters_non_embedding", "steps", "stop_reason", "in_distribution_em",
                "final_train_loss")
+
+
+def seed_subfolder(scale: str, seed: int) -> str:
+    """`l2/seed-0003`: where a seed lives inside its population folder or repo."""
+    return f"{scale}/seed-{int(seed):04d}"
+
+
+def read_seed_record(folder: str | Path) -> dict:
+    """The `seed_record.json` of a finished seed folder (version-checked)."""
+    return load_json(Path(folder) / SEED_RECORD, "seed_record")
+
+
+def read_identity(population_dir: str | Path) -> dict:
+    """The `population.json` of a population folder (version-checked)."""
+    return load_json(Path(population_dir) / POPULATION_FILE, "population")
 
 
 def finished_seeds(population_dir: Path) -> list[Path]:
@@ -46,7 +85,7 @@ def seeds_index(population_dir: str | Path) -> pd.DataFrame:
     population_dir = Path(population_dir)
     rows = []
     for folder in finished_seeds(population_dir):
-        record = json.loads((folder / SEED_RECORD).read_text())
+        record = read_seed_record(folder)
         rows.append({
             "subfolder": folder.relative_to(population_dir).as_posix(),
             **{key: record[key] for key in IDENTITY_COLUMNS},

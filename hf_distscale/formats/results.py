@@ -13,7 +13,9 @@ contract (see the README's results schema). Every benchmark shares it:
   a benchmark does not measure is NaN.
 
 Rows are appended after each model and the file is replaced atomically, so an
-interrupted run loses at most the model in flight.
+interrupted run loses at most the model in flight. The file's Parquet metadata
+carries its format version: 1 is the first, counting-only schema (read and
+migrated), 2 the schema above.
 """
 
 from __future__ import annotations
@@ -23,20 +25,11 @@ import warnings
 from pathlib import Path
 
 import pandas as pd
+import pyarrow
+import pyarrow.parquet as pq
 
-IDENTITY_COLUMNS = (
-    "population",
-    "family",
-    "scale",
-    "scale_index",
-    "num_parameters",
-    "num_layers",
-    "hidden_size",
-    "seed",
-    "data_seed",
-    "precision",
-    "preset",
-)
+from hf_distscale.formats.population import IDENTITY_COLUMNS, RESULTS_FILE
+from hf_distscale.formats.versions import CURRENT, PARQUET_VERSION_KEY, check_version
 
 COUNTING_BENCHMARK = "counting"
 
@@ -94,7 +87,7 @@ def conform(table: pd.DataFrame, source: str = "results") -> pd.DataFrame:
             warnings.warn(
                 f"{source}: a counting-only results table of the first schema; read as benchmark "
                 f"'counting' with conditions len<L> (write it again with `hf-distscale eval` or "
-                f"`hf_distscale.evaluation.results.write_table` to store the new schema)",
+                f"`hf_distscale.formats.results.write_table` to store the new schema)",
                 stacklevel=2,
             )
         table = table.copy()
@@ -113,12 +106,32 @@ def conform(table: pd.DataFrame, source: str = "results") -> pd.DataFrame:
     return table[list(COLUMNS)].astype(COLUMNS)
 
 
+def read_parquet(path: str | Path, source: str | None = None) -> pd.DataFrame:
+    """The results table in the Parquet file at `path`: version-checked and conformed.
+
+    A file that is not Parquet, or of a format version this code does not
+    know, is a ValueError naming `source` (default "results: <path>").
+    """
+    source = source or f"results: {path}"
+    try:
+        metadata = pq.read_schema(path).metadata or {}
+        table = pd.read_parquet(path)
+    except (pyarrow.ArrowException, OSError) as err:
+        raise ValueError(
+            f"{source} is not a Parquet results table ({err}); pass the file "
+            "`hf-distscale eval` or `hf-distscale lm-eval` wrote"
+        ) from err
+    version = metadata.get(PARQUET_VERSION_KEY)
+    check_version("results", int(version) if version and version.isdigit() else version, source)
+    return conform(table, source)
+
+
 def read_table(path: str | Path) -> pd.DataFrame:
     """The existing table at `path`, or an empty one; refuses a file with other columns."""
     path = Path(path)
     if not path.is_file():
         return empty_table()
-    return conform(pd.read_parquet(path), f"results: {path}")
+    return read_parquet(path)
 
 
 def append_rows(table: pd.DataFrame, rows: list[dict]) -> pd.DataFrame:
@@ -132,5 +145,7 @@ def write_table(table: pd.DataFrame, path: str | Path) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
-    table.to_parquet(partial, index=False)
+    arrow = pyarrow.Table.from_pandas(table, preserve_index=False)
+    metadata = {**(arrow.schema.metadata or {}), PARQUET_VERSION_KEY: str(CURRENT["results"]).encode()}
+    pq.write_table(arrow.replace_schema_metadata(metadata), partial)
     os.replace(partial, path)

@@ -1,0 +1,14 @@
+"""The on-disk contracts between the pipeline's stages, one module each.
+
+- `population`: a population folder (and its Hub repo): `population.json`,
+  `<scale>/seed-XXXX/` model folders with `seed_record.json`, `seeds.parquet`,
+  seed URIs (`hf://org/name/<scale>/seed-XXXX[@rev]`);
+- `results`: the results table, one row per (model, benchmark, condition);
+- `analysis`: what `analyze` writes for later stages: `statistics.json`,
+  `claims.json`, the figure index.
+
+Every stage imports these modules and they import no stage, no torch and no
+Hub client: a contract is readable without the code that wrote it. Each
+written file carries a format version (`versions`); a reader given a version
+it does not know says so in one line.
+"""
