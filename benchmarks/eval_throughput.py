@@ -20,7 +20,7 @@ import torch
 from transformers import LlamaForCausalLM
 from transformers.utils import logging as hf_logging
 
-from hf_distscale.evaluation import evaluate_population, find_models, generate_scores, load_model
+from hf_distscale.evaluation import evaluate_population, generate_scores, load_model, resolve_models
 from hf_distscale.evaluation import teacher_forced_scores
 from hf_distscale.models import Scale, llama_config, make_scale
 from hf_distscale.tasks import CountingTask, build_tokenizer
@@ -110,10 +110,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         population = write_population(Path(tmp) / "bench_population", task, args.seeds)
         lengths = [args.length]
-        total = len(find_models([str(population)])) * examples
+        total = len(resolve_models([str(population)])) * examples
 
         def reference():
-            for entry in find_models([str(population)]):
+            for entry in resolve_models([str(population)]):
                 generate_scores(load_model(entry), entry.task, args.length)
 
         def fast():

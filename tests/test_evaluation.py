@@ -9,7 +9,7 @@ import torch
 
 from eval_helpers import seed_folder, small_population, tiny_llama, trained_population, write_seed
 from hf_distscale.cli import main
-from hf_distscale.evaluation import evaluate_population, find_models, generate_scores, load_model
+from hf_distscale.evaluation import evaluate_population, generate_scores, load_model, resolve_models
 from hf_distscale.evaluation import run as run_module
 from hf_distscale.evaluation import teacher_forced_scores
 from hf_distscale.formats.results import COLUMNS
@@ -20,7 +20,7 @@ SMOKE = CountingTask.from_preset("smoke")
 
 
 def _trained_model():
-    return load_model(find_models([str(trained_population())])[0])
+    return load_model(resolve_models([str(trained_population())])[0])
 
 
 @pytest.mark.parametrize("which", ["trained", "random"])

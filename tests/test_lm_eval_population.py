@@ -25,7 +25,7 @@ import hf_distscale
 from hf_distscale.cli import main
 from hf_distscale.evaluation.lm_eval_run import evaluate_lm_population, items_path
 from hf_distscale.evaluation.multiple_choice import choice_scores
-from hf_distscale.evaluation.sources import expand_braces, resolve_sources
+from hf_distscale.evaluation.models import expand_braces, resolve_models
 from hf_distscale.tasks.toy_knowledge import (
     build_tokenizer,
     corpus_texts,
@@ -215,7 +215,7 @@ def test_name_rule_and_patterns_identify_model_folders(tmp_path):
         for seed in (1, 2):
             _save(_tiny_llama(tokenizer, seed, layers), tokenizer,
                   tmp_path / f"toyllama-{size}-seed{seed}")
-    sources = resolve_sources([str(tmp_path / "toyllama-{xs,s}-seed{1..2}")])
+    sources = resolve_models([str(tmp_path / "toyllama-{xs,s}-seed{1..2}")])
     identities = [(s.identity["family"], s.identity["scale"], s.identity["seed"],
                    s.identity["scale_index"]) for s in sources]
     assert identities == [("toyllama", "xs", 1, 0), ("toyllama", "xs", 2, 0),

@@ -11,8 +11,8 @@ import hf_distscale
 from eval_helpers import trained_population
 from hf_distscale.evaluation import (
     evaluate_population,
-    find_models,
     load_model,
+    resolve_models,
     teacher_forced_scores,
 )
 from hf_distscale.evaluation.pass_until import pass_until_estimate, sample_until
@@ -34,7 +34,7 @@ def test_end_token_counts_in_em_but_not_in_answer_only():
 
 def test_length_generalization_module_matches_results_table(tmp_path):
     """Argmax predictions and token NLLs through the module give the CLI's row."""
-    entry = find_models([str(trained_population())])[0]
+    entry = resolve_models([str(trained_population())])[0]
     model, task, length = load_model(entry), entry.task, 8
     examples = task.test_set(length)
     input_ids = torch.from_numpy(examples["input_ids"]).long()
@@ -91,7 +91,7 @@ def test_pass_until_bias_and_unbiased_variant():
 
 def test_pass_until_sampling_converges_to_p_exact():
     """Sampling with model.generate until r successes approaches exp(-nll_sum) per example."""
-    entry = find_models([str(trained_population())])[0]
+    entry = resolve_models([str(trained_population())])[0]
     model, task, length = load_model(entry), entry.task, 8
     p_exact = np.exp(-teacher_forced_scores(model, task, length)["nll_sum"])
     starts = np.flatnonzero((p_exact > 0.1) & (p_exact < 0.95))
@@ -111,7 +111,7 @@ def test_pass_until_sampling_converges_to_p_exact():
 
 
 def test_pass_until_cap_reports_partial_counts():
-    entry = find_models([str(trained_population())])[0]
+    entry = resolve_models([str(trained_population())])[0]
     model, task = load_model(entry), entry.task
     counts = sample_until(model, task, 10, required=50, max_samples=60, starts=[0, 1])
     assert (counts["samples"] == 60).all() and (counts["successes"] < 50).all()

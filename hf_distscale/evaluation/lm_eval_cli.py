@@ -5,7 +5,7 @@ from __future__ import annotations
 from transformers.utils import logging
 
 from hf_distscale.evaluation.lm_eval_run import evaluate_lm_population, items_path
-from hf_distscale.evaluation.sources import DEFAULT_NAME_RULE
+from hf_distscale.evaluation.models import DEFAULT_NAME_RULE
 
 
 def _limit(text: str) -> int | float:

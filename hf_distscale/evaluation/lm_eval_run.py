@@ -1,4 +1,4 @@
-"""Evaluate a population of causal LMs with lm-evaluation-harness, one model at a time, resumably.
+"""The lm-eval benchmark: lm-evaluation-harness tasks on a population of causal LMs, resumably.
 
 Tasks are built once for the whole population (`TaskManager` indexing is the
 slow part: 13-18 s with lm-eval's own tasks), then every model goes through
@@ -8,7 +8,7 @@ for the task or group as given) and keeps every item's per-choice
 log-likelihoods in a side table, `<out>.items.parquet`, so later metrics need
 no model. Both files are replaced atomically after each model (the side table
 first), and a (model, task) pair with an aggregate row is skipped on rerun, so
-a killed run loses at most the model in flight.
+a killed run loses at most the model in flight (see `evaluation.loop`).
 """
 
 from __future__ import annotations
@@ -22,15 +22,17 @@ import evaluate
 import numpy as np
 import pandas as pd
 import torch
-from tqdm.auto import tqdm
+from transformers import AutoModelForCausalLM, AutoTokenizer
 
 import hf_distscale
-from hf_distscale.formats.results import append_rows, read_table, write_table
-from hf_distscale.evaluation.sources import LMSource, load_lm, resolve_sources
+from hf_distscale.evaluation.loop import evaluate_models
+from hf_distscale.evaluation.models import ModelRef, model_folder, resolve_models
+from hf_distscale.formats.results import write_table
 
 PACKAGE = Path(hf_distscale.__file__).parent
 OUR_TASKS = PACKAGE / "lm_eval_tasks"
 METRIC = PACKAGE / "metrics" / "multiple_choice"
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.json")
 
 
 def items_path(out: str | Path) -> Path:
@@ -47,7 +49,7 @@ def build_tasks(tasks: list[str], num_fewshot: int | None = None) -> dict[str, d
     lm-eval's own tasks (e.g. `mmlu`) are indexed only when a requested name
     is not one of ours. An unknown name is a ValueError naming close matches.
     """
-    from lm_eval.tasks import TaskManager
+    from lm_eval.tasks import TaskManager  # lm_eval is heavy: imported only when tasks are built
 
     manager = TaskManager(include_path=str(OUR_TASKS), include_defaults=False)
     if not set(tasks) <= set(manager.all_tasks):
@@ -82,7 +84,7 @@ def build_tasks(tasks: list[str], num_fewshot: int | None = None) -> dict[str, d
 
 
 def evaluate_lm_population(
-    sources: str | Path | list[str] | list[LMSource],
+    sources: str | Path | list[str] | list[ModelRef],
     tasks: list[str],
     out: str | Path,
     limit: int | float | None = None,
@@ -94,48 +96,91 @@ def evaluate_lm_population(
 ) -> pd.DataFrame:
     """Evaluate every model of `sources` on `tasks`; returns the whole results table at `out`.
 
-    `sources`: one spec or a list of specs for `resolve_sources` (folders,
-    repo-id patterns), or resolved sources; `identity` (population, family,
-    name_rule) goes to `resolve_sources`. `limit`, `batch_size`, `num_fewshot`
+    `sources`: one spec or a list of specs for `resolve_models` (folders,
+    repo-id patterns), or resolved references; `identity` (population, family,
+    name_rule) goes to `resolve_models`. `limit`, `batch_size`, `num_fewshot`
     are lm-eval's; `dtype` "auto" is float32 on CPU and the checkpoint's dtype
     elsewhere. Rows already in `out` count as done whatever `limit` made them;
     write a full run to a new `out`.
     """
     if not tasks:
         raise ValueError("tasks: give at least one lm-eval task, e.g. --tasks mmlu")
-    sources = [sources] if isinstance(sources, (str, Path)) else list(sources)
-    if not all(isinstance(s, LMSource) for s in sources):
-        sources = resolve_sources([str(s) for s in sources], **identity)
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    built = build_tasks(tasks, num_fewshot)
-    metric = evaluate.load(str(METRIC))
-    table = read_table(out)
-    items = pd.read_parquet(items_path(out)) if items_path(out).is_file() else pd.DataFrame()
-    logging.getLogger("lm_eval").setLevel(logging.ERROR)
-    for source in tqdm(sources, desc="models", unit="model"):
-        pending = [name for name in tasks if not _done(table, source.model_path, name)]
-        if not pending:
-            continue
-        model, tokenizer = load_lm(source, device, dtype)
-        results = _run_lm_eval(model, tokenizer, built, pending, limit, batch_size, device)
+    refs = [sources] if isinstance(sources, (str, Path)) else list(sources)
+    if not all(isinstance(ref, ModelRef) for ref in refs):
+        refs = resolve_models([str(spec) for spec in refs], **identity)
+    for ref in refs:
+        if ref.folder is not None:
+            _check_tokenizer(ref.folder)
+    benchmark = LMEval(build_tasks(tasks, num_fewshot), items_path(out), limit, batch_size, dtype)
+    return evaluate_models(refs, benchmark, out, device)
+
+
+class LMEval:
+    """The lm-eval adapter of the evaluation loop: HFLM over the loaded model, tasks built once.
+
+    It keeps every item's per-choice log-likelihoods in its side table, written
+    before the results rows, so a kill between the two only redoes that model.
+    """
+
+    def __init__(self, built: dict[str, dict], items_file: Path, limit, batch_size: int,
+                 dtype: str):
+        self.built, self.items_file = built, items_file
+        self.limit, self.batch_size, self.dtype = limit, batch_size, dtype
+        self.metric = evaluate.load(str(METRIC))
+        self.items = pd.read_parquet(items_file) if items_file.is_file() else pd.DataFrame()
+        logging.getLogger("lm_eval").setLevel(logging.ERROR)
+
+    def pending(self, done: pd.DataFrame, ref: ModelRef) -> list[str]:
+        """Tasks without their aggregate row (written with all the task's others)."""
+        finished = set(done.loc[done["benchmark"] == done["condition"], "benchmark"])
+        return [name for name in self.built if name not in finished]
+
+    def load(self, ref: ModelRef, device: str):
+        return (*load_lm(ref, device, self.dtype), device)
+
+    def score(self, loaded, ref: ModelRef, pending: list[str]) -> list[dict]:
+        results = _run_lm_eval(*loaded, self.built, pending, self.limit, self.batch_size)
         rows, new_items = [], []
         for name in pending:
-            task_rows, task_items = _task_rows(results, built[name], name, source, metric)
+            task_rows, task_items = _task_rows(results, self.built[name], name, ref, self.metric)
             rows += task_rows
             new_items.append(task_items)
-        items = _replace(items, source.model_path, pending, pd.concat(new_items))
-        write_table(items, items_path(out))
-        stale = (table["model_path"] == source.model_path) & table["benchmark"].isin(pending)
-        table = append_rows(table[~stale], rows)
-        write_table(table, out)
-        del model  # free it before the next one loads: one model in memory at a time
-    if table.empty:
-        write_table(table, out)
-    return table
+        if not self.items.empty:
+            stale = (self.items["model_path"] == ref.model_path) & self.items["benchmark"].isin(pending)
+            new_items.insert(0, self.items[~stale])
+        self.items = pd.concat(new_items, ignore_index=True)
+        write_table(self.items, self.items_file)
+        return rows
 
 
-def _run_lm_eval(model, tokenizer, built, pending, limit, batch_size, device) -> dict:
-    from lm_eval.evaluator import evaluate as lm_evaluate
+def load_lm(ref: ModelRef, device: str = "cpu", dtype: str = "auto"):
+    """(model in eval mode on `device`, tokenizer) of one model.
+
+    `dtype` "auto" is float32 on CPU and the checkpoint's dtype elsewhere.
+    """
+    torch_dtype = torch.float32 if dtype == "auto" and device == "cpu" else dtype
+    folder = model_folder(ref)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(folder)
+    except (OSError, ValueError, TypeError, KeyError) as err:
+        raise ValueError(
+            f"model: {ref.model_path} has no usable tokenizer ({type(err).__name__}); save "
+            f"one next to the weights with `tokenizer.save_pretrained(folder)`"
+        ) from None
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch_dtype)
+    return model.to(device).eval(), tokenizer
+
+
+def _check_tokenizer(folder: Path) -> None:
+    if not any((folder / name).is_file() for name in TOKENIZER_FILES):
+        raise ValueError(
+            f"model: {folder} has no tokenizer (none of {', '.join(TOKENIZER_FILES)}); save one "
+            f"next to the weights with `tokenizer.save_pretrained(folder)`"
+        )
+
+
+def _run_lm_eval(model, tokenizer, device, built, pending, limit, batch_size) -> dict:
+    from lm_eval.evaluator import evaluate as lm_evaluate  # heavy, as in build_tasks
     from lm_eval.models.huggingface import HFLM
 
     lm = HFLM(pretrained=model, tokenizer=tokenizer, batch_size=batch_size, device=device)
@@ -145,7 +190,7 @@ def _run_lm_eval(model, tokenizer, built, pending, limit, batch_size, device) ->
                        bootstrap_iters=0, verbosity="ERROR")
 
 
-def _task_rows(results, loaded, name, source, metric) -> tuple[list[dict], pd.DataFrame]:
+def _task_rows(results, loaded, name, ref, metric) -> tuple[list[dict], pd.DataFrame]:
     """One row per subject task (leaf) and one for `name`; the items of every leaf."""
     leaves = list(loaded["tasks"])
     samples = {leaf: results["samples"][leaf] for leaf in leaves}
@@ -158,7 +203,7 @@ def _task_rows(results, loaded, name, source, metric) -> tuple[list[dict], pd.Da
         scores = metric.compute(loglikelihoods=lls, references=gold)
         reported = results["results"].get(condition, {})
         rows.append({
-            **source.identity,
+            **ref.identity,
             "benchmark": name,
             "condition": condition,
             "test_length": -1,
@@ -169,14 +214,14 @@ def _task_rows(results, loaded, name, source, metric) -> tuple[list[dict], pd.Da
             "nll_correct": scores["nll_correct"],
             "p_correct": scores["p_correct"],
             "brier": scores["brier"],
-            "model_path": source.model_path,
+            "model_path": ref.model_path,
         })
     items = pd.DataFrame([
         {
-            "model_path": source.model_path,
-            "population": source.identity["population"],
-            "scale": source.identity["scale"],
-            "seed": source.identity["seed"],
+            "model_path": ref.model_path,
+            "population": ref.identity["population"],
+            "scale": ref.identity["scale"],
+            "seed": ref.identity["seed"],
             "benchmark": name,
             "condition": leaf,
             "doc_id": int(s["doc_id"]),
@@ -188,16 +233,3 @@ def _task_rows(results, loaded, name, source, metric) -> tuple[list[dict], pd.Da
         for s in samples[leaf]
     ])
     return rows, items
-
-
-def _done(table: pd.DataFrame, model_path: str, name: str) -> bool:
-    """The (model, task) pair has its aggregate row, written with all the others."""
-    return bool(((table["model_path"] == model_path) & (table["benchmark"] == name)
-                 & (table["condition"] == name)).any())
-
-
-def _replace(items: pd.DataFrame, model_path: str, pending: list[str], new: pd.DataFrame):
-    if items.empty:
-        return new.reset_index(drop=True)
-    stale = (items["model_path"] == model_path) & items["benchmark"].isin(pending)
-    return pd.concat([items[~stale], new], ignore_index=True)

@@ -1,7 +1,8 @@
-"""Evaluate every model of one or more sources into the results table, resumably.
+"""The counting benchmark: teacher-forced EM and continuous metrics per test length, resumably.
 
-A (model, test length) row already in the table is skipped, so rerunning after
-an interruption, or after deleting some rows, computes only what is missing.
+One row per (model, test length), benchmark "counting", condition "len<L>";
+with `generate`, also greedy `generate()` EM (`em_generate`), and a row
+without it counts as missing.
 """
 
 from __future__ import annotations
@@ -9,19 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import torch
-from tqdm.auto import tqdm
+from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from hf_distscale.evaluation.forward import generate_scores, teacher_forced_scores
+from hf_distscale.evaluation.loop import evaluate_models
 from hf_distscale.evaluation.metrics import summarize
-from hf_distscale.evaluation.population import ModelEntry, find_models, load_model
-from hf_distscale.formats.results import (
-    COUNTING_BENCHMARK,
-    append_rows,
-    counting_condition,
-    read_table,
-    write_table,
-)
+from hf_distscale.evaluation.models import ModelRef, model_folder, resolve_models
+from hf_distscale.formats.population import SEED_RECORD
+from hf_distscale.formats.results import COUNTING_BENCHMARK, counting_condition
+from hf_distscale.tasks.tokenizer import SPECIAL_TOKENS
 
 
 def evaluate_population(
@@ -43,60 +40,89 @@ def evaluate_population(
     `generate`: also compute greedy `generate()` EM (column `em_generate`).
     """
     sources = [sources] if isinstance(sources, (str, Path)) else list(sources)
-    entries = find_models([str(s) for s in sources], preset)
-    plan = [(entry, _lengths(entry, test_lengths)) for entry in entries]
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    table = read_table(out_parquet)
-    for entry, lengths in tqdm(plan, desc="models", unit="model"):
-        pending = _pending(table, entry.path, lengths, generate)
-        if not pending:
-            continue
-        model = load_model(entry, device)
-        model_precision = entry.identity["precision"] if precision == "auto" else precision
-        rows = [
-            _evaluate_length(model, entry, length, batch_size, model_precision, generate)
-            for length in pending
-        ]
-        stale = (table["model_path"] == entry.path) & table["test_length"].isin(pending)
-        table = append_rows(table[~stale], rows)
-        write_table(table, out_parquet)
-    if table.empty:
-        write_table(table, out_parquet)
-    return table
+    refs = resolve_models([str(s) for s in sources], preset)
+    benchmark = Counting(refs, test_lengths, batch_size, precision, generate)
+    return evaluate_models(refs, benchmark, out_parquet, device)
 
 
-def _lengths(entry: ModelEntry, test_lengths: list[int] | None) -> list[int]:
-    lengths = list(test_lengths or entry.task.test_lengths)
+class Counting:
+    """The counting-task adapter of the evaluation loop; checks every model's task up front."""
+
+    def __init__(self, refs: list[ModelRef], test_lengths: list[int] | None, batch_size: int,
+                 precision: str, generate: bool):
+        self.lengths = {ref.model_path: _lengths(ref, test_lengths) for ref in refs}
+        self.batch_size, self.precision, self.generate = batch_size, precision, generate
+
+    def pending(self, done: pd.DataFrame, ref: ModelRef) -> list[int]:
+        """Test lengths without a row (or without `em_generate` when asked for)."""
+        done = done[done["benchmark"] == COUNTING_BENCHMARK]
+        if self.generate:
+            done = done[done["em_generate"].notna()]
+        finished = set(done["test_length"].tolist())
+        return [length for length in self.lengths[ref.model_path] if length not in finished]
+
+    def load(self, ref: ModelRef, device: str):
+        return load_model(ref, device)
+
+    def score(self, model, ref: ModelRef, pending: list[int]) -> list[dict]:
+        precision = ref.identity["precision"] if self.precision == "auto" else self.precision
+        return [self._row(model, ref, length, precision) for length in pending]
+
+    def _row(self, model, ref: ModelRef, length: int, precision: str) -> dict:
+        scores = teacher_forced_scores(model, ref.task, length, self.batch_size, precision)
+        em_generate = (
+            summarize(generate_scores(model, ref.task, length, self.batch_size, precision))["em"]
+            if self.generate
+            else float("nan")
+        )
+        return {
+            **ref.identity,
+            "benchmark": COUNTING_BENCHMARK,
+            "condition": counting_condition(length),
+            "test_length": length,
+            "chance": 0.0,
+            **summarize(scores),
+            "em_generate": em_generate,
+            "model_path": ref.model_path,
+        }
+
+
+def _lengths(ref: ModelRef, test_lengths: list[int] | None) -> list[int]:
+    if ref.task is None and ref.recorded:
+        raise ValueError(
+            f"model: {ref.model_path} was not trained on the counting task (its {SEED_RECORD} "
+            f"names no task); evaluate a language-model population with `hf-distscale lm-eval`"
+        )
+    if ref.task is None:
+        raise ValueError(
+            f"model: {ref.model_path} has no {SEED_RECORD}, so its task is unknown; pass --preset NAME"
+        )
+    lengths = list(test_lengths or ref.task.test_lengths)
     for length in lengths:
-        entry.task.check_test_length(length)
+        ref.task.check_test_length(length)
     return lengths
 
 
-def _pending(table: pd.DataFrame, model_path: str, lengths: list[int], generate: bool) -> list[int]:
-    """Test lengths of this model without a row (or without `em_generate` when asked for)."""
-    rows = table[(table["model_path"] == model_path) & (table["benchmark"] == COUNTING_BENCHMARK)]
-    if generate:
-        rows = rows[rows["em_generate"].notna()]
-    done = set(rows["test_length"].tolist())
-    return [length for length in lengths if length not in done]
-
-
-def _evaluate_length(
-    model, entry: ModelEntry, length: int, batch_size: int, precision: str, generate: bool
-) -> dict:
-    scores = teacher_forced_scores(model, entry.task, length, batch_size, precision)
-    em_generate = (
-        summarize(generate_scores(model, entry.task, length, batch_size, precision))["em"]
-        if generate
-        else float("nan")
-    )
-    return {
-        **entry.identity,
-        "benchmark": COUNTING_BENCHMARK,
-        "condition": counting_condition(length),
-        "test_length": length,
-        "chance": 0.0,
-        **summarize(scores),
-        "em_generate": em_generate,
-        "model_path": entry.path,
-    }
+def load_model(ref: ModelRef, device: str = "cpu"):
+    """Load the model in eval mode, checking its vocabulary against the task's tokenizer."""
+    task = ref.task
+    folder = model_folder(ref)
+    model = AutoModelForCausalLM.from_pretrained(folder).to(device).eval()
+    if model.config.vocab_size != task.vocab_size:
+        raise ValueError(
+            f"model: {ref.model_path} has vocab_size {model.config.vocab_size} but its task needs "
+            f"{task.vocab_size}; evaluate it with the preset it was trained on"
+        )
+    if (folder / "tokenizer.json").is_file():
+        tokenizer = AutoTokenizer.from_pretrained(folder)
+        expected = [task.start_id, task.sep_id, task.end_id, task.pad_id]
+        if (
+            len(tokenizer) != task.vocab_size
+            or tokenizer.convert_tokens_to_ids(list(SPECIAL_TOKENS)) != expected
+        ):
+            raise ValueError(
+                f"model: {ref.model_path} ships a tokenizer that does not match the task's "
+                f"(vocab {len(tokenizer)}, expected {task.vocab_size} with `$ > . <pad>` at "
+                f"{expected}); re-save it with `build_tokenizer(task)`"
+            )
+    return model

@@ -1,4 +1,4 @@
-"""Reading by repo id: population repos seed by seed, and results repos as one table.
+"""Reading by repo id: population repos seed by seed, model repos, and results repos as one table.
 
 A population repo is read through its root files (`population.json`,
 `seeds.parquet`); each seed is downloaded only when it is needed, with
@@ -47,6 +47,20 @@ def download_seed(repo_id: str, subfolder: str, revision: str | None = None) -> 
             f"{SEEDS_INDEX} lists it; push the population again with `hf-distscale hub push population`"
         )
     return folder
+
+
+def download_model(repo_id: str, revision: str | None = None, weights: bool = True) -> Path:
+    """Download a plain model repo's configs and tokenizer files; returns the local folder.
+
+    With `weights`, also one weights format (safetensors when the repo has
+    them, else `.bin`), not every file of the repo.
+    """
+    patterns = ["*.json", "*.model", "*.txt", "*.tiktoken"]
+    with hub_errors(repo_id):
+        if weights:
+            files = HfApi().list_repo_files(repo_id, revision=revision or "main")
+            patterns.append("*.safetensors" if any(f.endswith(".safetensors") for f in files) else "*.bin")
+        return Path(snapshot_download(repo_id, revision=revision or "main", allow_patterns=patterns))
 
 
 def seed_folder(model_path: str) -> Path:

@@ -1,0 +1,312 @@
+"""Model sources -> model references: the one resolver behind `eval` and `lm-eval`.
+
+A source spec is one of:
+
+- a population folder: every finished seed (`<scale>/seed-XXXX/seed_record.json`);
+- a model folder (holding `config.json`), or a glob of them (`runs/*/seed-*`);
+- a Hub repo id, with brace patterns and a revision:
+  `EleutherAI/pythia-{70m,160m}-seed{1..9}@step143000` is 18 repos at branch
+  `step143000`. `{a,b}` lists alternatives and `{1..9}` an inclusive range;
+  several braces give every combination, in order. A population repo pushed
+  by `hf-distscale hub push` expands to its seeds (read from its `seeds.parquet`).
+
+A seed's identity columns come from its seed record. A model without one is
+identified from its config and either `preset` (its counting task; population
+and scale are its name) or the name rule, by default `<family>-<scale>-seed<k>`
+(`pythia-70m-seed3` -> family "pythia", scale "70m", seed 3; `seed-0003` ->
+seed 3). A name that does not match gets seed -1 and its name as the family.
+The data seed is the seed (PolyPythias' seeds change the initialisation and
+the data order together). The population is `--population`, else
+`<org>/<family>[@<revision>]` for a repo or the family for a folder.
+`num_parameters` is counted from the config (on the meta device), and
+`scale_index` ranks the scales of one population by it. The scale label is
+the name's, else the count ("70.4M").
+
+Nothing but small files is downloaded while resolving; `model_folder` fetches
+the weights when a model is evaluated, so a resumed run skips finished models.
+"""
+
+from __future__ import annotations
+
+import glob
+import itertools
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from transformers import AutoConfig, AutoModelForCausalLM
+from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+
+from hf_distscale.formats.population import (
+    IDENTITY_COLUMNS,
+    SEED_RECORD,
+    finished_seeds,
+    read_seed_record,
+    seed_uri,
+)
+from hf_distscale.hub.errors import looks_like_path, no_such_path
+from hf_distscale.hub.reading import (
+    download_model,
+    download_seed,
+    is_population_repo,
+    population_repo_identity,
+    population_repo_seeds,
+)
+from hf_distscale.tasks import CountingTask
+
+DEFAULT_NAME_RULE = r"^(?:(?P<family>.+?)-(?P<scale>[^-]+)-)?seed-?(?P<seed>\d+)$"
+_BRACE = re.compile(r"\{([^{}]*)\}")
+_RANGE = re.compile(r"^(-?\d+)\.\.(-?\d+)$")
+_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
+_DTYPES = {"float32": "fp32", "bfloat16": "bf16", "float16": "fp16"}
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """One model: the identity columns of its rows, and where its weights are.
+
+    `model_path` is the results table's key: the absolute folder of a local
+    model, `hf://<repo_id>[/<subfolder>][@<revision>]` of a Hub one. `task` is
+    the counting task it was trained on (its seed record's, its population
+    repo's, or `preset`'s), None for other language models; `recorded` says
+    whether the identity came from a seed record.
+    """
+
+    model_path: str
+    identity: dict
+    folder: Path | None = None  # a local model folder; None for a Hub model
+    repo_id: str | None = None
+    subfolder: str | None = None  # a seed of a Hub population repo
+    revision: str | None = None
+    task: CountingTask | None = None
+    recorded: bool = True
+
+
+def expand_braces(pattern: str) -> list[str]:
+    """Every string `pattern` stands for: `{a,b}` alternatives, `{1..9}` inclusive ranges.
+
+    A range keeps the width of a zero-padded bound (`{01..10}`). A brace with
+    nothing in it, or a descending range, expands to nothing.
+    """
+    parts = _BRACE.split(pattern)
+    options = []
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            options.append([part])
+            continue
+        bounds = _RANGE.match(part)
+        if bounds:
+            low, high = bounds.groups()
+            width = len(low) if low.startswith("0") and len(low) > 1 else 0
+            options.append([str(n).zfill(width) for n in range(int(low), int(high) + 1)])
+        else:
+            options.append([option for option in part.split(",") if option])
+    return ["".join(combo) for combo in itertools.product(*options)]
+
+
+def expand_spec(spec: str) -> list[str]:
+    """The sources one spec stands for: braces expanded, then globs matched; `@REV` kept on each.
+
+    A spec that stands for nothing (an empty brace, a descending range, a glob
+    that matches no path) is a ValueError.
+    """
+    if os.path.exists(spec):  # a local path, even one holding "@" or "["
+        return [spec]
+    pattern, _, revision = spec.partition("@")
+    names = []
+    for name in expand_braces(pattern):
+        if glob.has_magic(name) and not os.path.exists(name):
+            names += sorted(glob.glob(os.path.expanduser(name)))
+        else:
+            names.append(name)
+    if not names:
+        raise ValueError(
+            f"source: {spec!r} expands to nothing; check its braces ({{a,b}} or {{1..9}}, "
+            f"low <= high) or glob"
+        )
+    return [f"{name}@{revision}" if revision else name for name in names]
+
+
+def resolve_models(
+    specs: list[str],
+    preset: str | None = None,
+    population: str | None = None,
+    family: str | None = None,
+    name_rule: str = DEFAULT_NAME_RULE,
+) -> list[ModelRef]:
+    """Every model the specs stand for, in the order given; see the module docstring.
+
+    `preset`, `population`, `family` and `name_rule` identify models without a
+    seed record. Raises ValueError (or FileNotFoundError) with one line for a
+    spec that expands to nothing, a missing folder or config, a model that is
+    not a causal LM, and two models with the same identity.
+    """
+    try:
+        rule = re.compile(name_rule)
+    except re.error as err:
+        raise ValueError(f"name rule: {name_rule!r} is not a regular expression ({err})") from None
+    if "seed" not in rule.groupindex:
+        raise ValueError(f"name rule: {name_rule!r} has no (?P<seed>...) group; add one")
+    naming = {"preset": preset, "population": population, "family": family, "rule": rule}
+    refs = [ref for spec in specs for name in expand_spec(spec) for ref in _resolve(name, naming)]
+    _rank_scales(refs)
+    _check_unique(refs)
+    return refs
+
+
+def model_folder(ref: ModelRef) -> Path:
+    """The local folder to load `ref` from: a Hub model is downloaded first, one model at a time."""
+    if ref.folder is not None:
+        return ref.folder
+    if ref.subfolder is not None:
+        return download_seed(ref.repo_id, ref.subfolder, ref.revision)
+    return download_model(ref.repo_id, ref.revision)
+
+
+def _resolve(name: str, naming: dict) -> list[ModelRef]:
+    path = Path(name).expanduser()
+    if path.is_dir() and not (path / "config.json").is_file():
+        return _population_folder(path)
+    if path.is_dir():
+        folder = path.resolve()
+        return [_model(folder, folder.name, naming, folder=folder)]
+    if path.exists() or looks_like_path(name) or not _REPO_ID.match(name.partition("@")[0]):
+        raise no_such_path(name, "model or population folder")
+    repo_id, _, revision = name.partition("@")
+    revision = revision or None
+    if is_population_repo(repo_id, revision):
+        task = population_repo_identity(repo_id, revision).get("task")
+        return [
+            ModelRef(seed_uri(repo_id, row["subfolder"], revision),
+                     {key: row[key] for key in IDENTITY_COLUMNS}, repo_id=repo_id,
+                     subfolder=row["subfolder"], revision=revision,
+                     task=CountingTask(**task) if task else None)
+            for row in population_repo_seeds(repo_id, revision).to_dict("records")
+        ]
+    org, _, repo_name = repo_id.rpartition("/")
+    suffix = f"@{revision}" if revision else ""
+    return [_model(download_model(repo_id, revision, weights=False), repo_name, naming,
+                   f"hf://{repo_id}{suffix}", org=org, suffix=suffix,
+                   repo_id=repo_id, revision=revision)]
+
+
+def _population_folder(folder: Path) -> list[ModelRef]:
+    """Every finished seed of a population folder, sorted by scale index then seed."""
+    seeds = finished_seeds(folder)
+    if not seeds:
+        raise ValueError(
+            f"population: {folder} holds no finished seed (no */seed-*/{SEED_RECORD}) and no "
+            f"config.json; train the population first with `hf-distscale train`, or pass a model "
+            f"folder written by `save_pretrained`"
+        )
+    refs = [_model(seed.resolve(), seed.name, {}, folder=seed.resolve()) for seed in seeds]
+    return sorted(refs, key=lambda ref: (ref.identity["scale_index"], ref.identity["seed"]))
+
+
+def _model(local: Path, name: str, naming: dict, model_path: str | None = None, org: str = "",
+           suffix: str = "", **location) -> ModelRef:
+    """A model whose config (and seed record, if any) is in `local`."""
+    where = model_path or str(local)
+    if not (local / "config.json").is_file():
+        raise FileNotFoundError(
+            f"model: {where} has no config.json; point at a folder written by "
+            f"`save_pretrained` (a finished seed folder holds one)"
+        )
+    config = AutoConfig.from_pretrained(local)
+    _check_causal_lm(config, where)
+    if (local / SEED_RECORD).is_file():
+        record = read_seed_record(local)
+        task = CountingTask(**record["task"]) if "task" in record else None
+        return ModelRef(where, {key: record[key] for key in IDENTITY_COLUMNS}, task=task, **location)
+    with torch.device("meta"):
+        num_parameters = AutoModelForCausalLM.from_config(config).num_parameters()
+    if naming["preset"] is not None:
+        identity = _preset_identity(name, config, num_parameters, naming["preset"])
+        task = CountingTask.from_preset(naming["preset"])
+    else:
+        identity = _named_identity(name, config, num_parameters, naming, org, suffix)
+        task = None
+    return ModelRef(where, identity, task=task, recorded=False, **location)
+
+
+def _preset_identity(name: str, config, num_parameters: int, preset: str) -> dict:
+    """A counting model without a seed record: its name is its population and scale."""
+    return {
+        "population": name,
+        "family": "",
+        "scale": name,
+        "scale_index": 0,
+        "num_parameters": num_parameters,
+        "num_layers": config.num_hidden_layers,
+        "hidden_size": config.hidden_size,
+        "seed": -1,
+        "data_seed": -1,
+        "precision": "fp32",
+        "preset": preset,
+    }
+
+
+def _named_identity(name: str, config, num_parameters: int, naming: dict, org: str,
+                    suffix: str) -> dict:
+    """Identity from the name rule and the config; see the module docstring."""
+    match = naming["rule"].match(name)
+    groups = match.groupdict() if match else {}
+    family = naming["family"] or groups.get("family") or name
+    seed = int(groups["seed"]) if groups.get("seed") else -1
+    population = naming["population"]
+    if population is None:
+        population = f"{org}/{family}{suffix}" if org else f"{family}{suffix}"
+    dtype = str(getattr(config, "dtype", None) or "float32").removeprefix("torch.")
+    return {
+        "population": population,
+        "family": family,
+        "scale": groups.get("scale") or f"{num_parameters / 1e6:.1f}M",
+        "scale_index": -1,  # set by _rank_scales once the population is known
+        "num_parameters": num_parameters,
+        "num_layers": getattr(config, "num_hidden_layers", -1),
+        "hidden_size": getattr(config, "hidden_size", -1),
+        "seed": seed,
+        "data_seed": seed,
+        "precision": _DTYPES.get(dtype, dtype),
+        "preset": "",
+    }
+
+
+def _check_causal_lm(config, where: str) -> None:
+    """The config's model type has a causal-LM class, and its `architectures` (when saved) name one.
+
+    BERT has a causal-LM class too, but a BERT checkpoint says `BertForMaskedLM`.
+    """
+    causal = MODEL_FOR_CAUSAL_LM_MAPPING_NAMES.get(config.model_type)
+    causal = {causal} if isinstance(causal, str) else set(causal or ())
+    architectures = set(getattr(config, "architectures", None) or causal)
+    if not causal & architectures:
+        raise ValueError(
+            f"model: {where} is not a causal LM ({config.model_type!r}, architectures "
+            f"{sorted(architectures)}); give a decoder-only language model"
+        )
+
+
+def _rank_scales(refs: list[ModelRef]) -> None:
+    """scale_index of named models: the rank of num_parameters in their population."""
+    named = [ref for ref in refs if ref.identity["scale_index"] == -1]
+    for population in {ref.identity["population"] for ref in named}:
+        members = [ref for ref in named if ref.identity["population"] == population]
+        sizes = sorted({ref.identity["num_parameters"] for ref in members})
+        for ref in members:
+            ref.identity["scale_index"] = sizes.index(ref.identity["num_parameters"])
+
+
+def _check_unique(refs: list[ModelRef]) -> None:
+    seen = {}
+    for ref in refs:
+        key = tuple(ref.identity[k] for k in ("population", "scale", "seed"))
+        if key in seen and seen[key] != ref.model_path:
+            raise ValueError(
+                f"identity: {seen[key]} and {ref.model_path} are both population {key[0]!r}, "
+                f"scale {key[1]!r}, seed {key[2]}; name them <family>-<scale>-seed<k>, or set "
+                f"--name-rule / --population"
+            )
+        seen[key] = ref.model_path
