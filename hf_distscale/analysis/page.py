@@ -20,6 +20,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from hf_distscale.analysis.bootstrap import N_RESAMPLES
 from hf_distscale.analysis.breakthrough import top_seeds
 from hf_distscale.analysis.claims import paper_claims
 from hf_distscale.analysis.figures import violin_conditions
@@ -78,14 +79,16 @@ def _common_folder(paths: list[str]) -> str:
 
 
 def group_statistics(rows: pd.DataFrame, benchmark: str, plan: bool = True,
-                     breakthrough_condition: str | None = None) -> DistributionalStatistics:
+                     breakthrough_condition: str | None = None, n_resamples: int = N_RESAMPLES,
+                     seed: int = 0) -> DistributionalStatistics:
     """The analysis package's statistics of one (population, benchmark)'s rows, with the planner's
     seed counts (NaN when `plan` is False: the planner simulates populations for every two-mode group)."""
     if breakthrough_condition not in set(rows["condition"]):
         breakthrough_condition = None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # analyze has warned about these rows already
-        statistics = distributional_statistics(rows, benchmark_metric(benchmark), breakthrough_condition)
+        statistics = distributional_statistics(rows, benchmark_metric(benchmark), breakthrough_condition,
+                                               n_resamples, seed)
     if not plan:
         statistics.per_scale = statistics.per_scale.assign(**{column: np.nan for column in PLAN_COLUMNS})
         return statistics
@@ -220,8 +223,8 @@ def _score_text(score: float) -> str:
     return ("∞" if score > 0 else "-∞") if np.isinf(score) else f"{score:.3g}"
 
 
-def page_data(table: pd.DataFrame, plan: bool = True,
-              breakthrough_condition: str | None = None) -> tuple[list[dict], list[dict], list[dict]]:
+def page_data(table: pd.DataFrame, plan: bool = True, breakthrough_condition: str | None = None,
+              n_resamples: int = N_RESAMPLES, seed: int = 0) -> tuple[list[dict], list[dict], list[dict]]:
     """(benchmark statistics rows, claims, figure data per population) of a results table.
 
     Each (population, benchmark) is analysed on its own rows in its own metric.
@@ -233,7 +236,7 @@ def page_data(table: pd.DataFrame, plan: bool = True,
     for population, population_rows in table.groupby("population", sort=True):
         sections = []
         for benchmark, rows in population_rows.groupby("benchmark", sort=True):
-            statistics = group_statistics(rows, benchmark, plan, breakthrough_condition)
+            statistics = group_statistics(rows, benchmark, plan, breakthrough_condition, n_resamples, seed)
             references = reference_conditions(statistics, rows, benchmark)
             rows_out += table_rows(statistics, rows)
             claims = paper_claims(statistics.per_scale, statistics.scaling_fits, rows, references)

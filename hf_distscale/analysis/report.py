@@ -33,16 +33,17 @@ from hf_distscale.formats.results import counting_condition
 
 
 def write_page_data(results: pd.DataFrame | str | Path, out_dir: str | Path, plan: bool = True,
-                    breakthrough_condition: str | None = None) -> dict[str, Path]:
+                    breakthrough_condition: str | None = None, n_resamples: int = N_RESAMPLES,
+                    seed: int = 0) -> dict[str, Path]:
     """Write benchmark_statistics.json, claims.json and figure_data.json (what the leaderboard reads).
 
     Every (population, benchmark) of `results` is analysed in its own metric;
     `plan` False skips the seed planner (its simulations dominate at paper
     size), leaving "seeds needed" null. `breakthrough_condition` applies where
-    a benchmark has it. Returns {output name: path}.
+    a benchmark has it; `n_resamples` and `seed` drive the bootstrap. Returns {output name: path}.
     """
     out_dir = Path(out_dir)
-    rows, claims, populations = page_data(analysis_table(results), plan, breakthrough_condition)
+    rows, claims, populations = page_data(analysis_table(results), plan, breakthrough_condition, n_resamples, seed)
     out_dir.mkdir(parents=True, exist_ok=True)
     return {
         "benchmark_statistics_json": write_benchmark_statistics(out_dir, VERDICT_RULE, rows),
@@ -84,7 +85,7 @@ def analyze(
         warnings.warn(message, stacklevel=2)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"statistics_json": write_statistics(out_dir, statistics.to_dict())}
-    paths.update(write_page_data(results, out_dir, plan, breakthrough_condition))
+    paths.update(write_page_data(results, out_dir, plan, breakthrough_condition, n_resamples, seed))
     paths.update(write_summary(statistics, out_dir))
     breakthrough = statistics.breakthrough
     index = []
