@@ -81,7 +81,7 @@ def test_analyze_writes_what_the_leaderboard_reads_with_format_versions(analysis
     assert [(r["family"], r["scale"], r["condition"], r["verdict"]) for r in rows] == [
         (r["family"], r["scale"], r["condition"], r["verdict"]) for r in statistics["per_scale"]]
     assert {claim["family"] for claim in read_claims(out)} <= set(FAMILIES)
-    sections = read_figure_data(out)[0]["sections"]
+    sections = [section for population in read_figure_data(out) for section in population["sections"]]
     assert [len(section["values"]) for section in sections] == [3, 2]
     for name in ("statistics.json", "benchmark_statistics.json", "claims.json", "figure_data.json", "figures.json"):
         assert json.loads((out / name).read_text())["format_version"] == 1, name
