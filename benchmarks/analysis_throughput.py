@@ -101,7 +101,7 @@ def throughput() -> pd.DataFrame:
     _, statistics_seconds = timed(lambda: distributional_statistics(table))
     with tempfile.TemporaryDirectory() as out, warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        _, analyze_seconds = timed(lambda: analyze(table, out))
+        _, analyze_seconds = timed(lambda: analyze(table, out, plan=False))
     print(f"paper-size table: {len(table):,} rows, {checked.groupby(['family', 'scale_index', 'condition']).ngroups:,} "
           f"groups, built in {build:.1f} s; bootstrap replicates per group: mean "
           f"{tests['mixture_replicates'].mean():.0f}, groups bootstrapped "
@@ -110,7 +110,7 @@ def throughput() -> pd.DataFrame:
         ("fractions, CIs, BC, Wasserstein (baseline)", baseline),
         ("bimodality tests (both dips + mixture LRT)", bimodality_seconds),
         ("all statistics (distributional_statistics)", statistics_seconds),
-        ("analyze (statistics + files + figures)", analyze_seconds),
+        ("analyze --no-plan (statistics, page data, files, figures)", analyze_seconds),
     ]
     return pd.DataFrame([{"stage": name, "seconds": round(s, 1), "x baseline": round(s / baseline, 2)}
                          for name, s in rows])

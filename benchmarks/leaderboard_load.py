@@ -27,7 +27,7 @@ from playwright.sync_api import sync_playwright
 from hf_distscale.analysis.synthetic import paper_size_results
 from hf_distscale.formats.results import write_table
 from hf_distscale.leaderboard.browser import launch_chromium, offline_page, serve
-from hf_distscale.leaderboard.build import build_leaderboard
+from hf_distscale.site import build_leaderboard
 
 BASELINE_PAGE = """<!doctype html><html><head><link rel="stylesheet" href="vendor/tabulator.min.css"></head>
 <body><script src="vendor/plotly.min.js"></script><script src="vendor/tabulator.min.js"></script>

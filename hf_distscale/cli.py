@@ -21,7 +21,7 @@ STAGE_MODULES = [
     "hf_distscale.analysis.cli",
     "hf_distscale.analysis.plan_cli",
     "hf_distscale.hub.cli",
-    "hf_distscale.leaderboard.cli",
+    "hf_distscale.site",
     "hf_distscale.demo",
 ]
 

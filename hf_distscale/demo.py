@@ -75,10 +75,9 @@ def run_demo(out_dir: str | Path = "outputs/demo", preset: str = DEFAULT_PRESET,
     """Run every stage into `out_dir`; return {output name: path}."""
     from hf_distscale.analysis import DistributionalStatistics, describe_plan
     from hf_distscale.analysis.report import analyze
-    from hf_distscale.formats.results import counting_condition
     from hf_distscale.evaluation.run import evaluate_population
     from hf_distscale.hub import stage_all
-    from hf_distscale.leaderboard.build import build_leaderboard
+    from hf_distscale.leaderboard import build_site
 
     plan = demo_plan(preset)
     processes = default_processes() if processes is None else processes
@@ -104,9 +103,7 @@ def run_demo(out_dir: str | Path = "outputs/demo", preset: str = DEFAULT_PRESET,
                                              outputs["results"]).items():
         outputs[f"hub_{kind}"] = folder
         print(f"  {command}", flush=True)
-    length = plan.get("breakthrough_test_length")
-    outputs["leaderboard"] = build_leaderboard(outputs["results"], out_dir / "leaderboard",
-                                               breakthrough_condition=length and counting_condition(length))
+    outputs["leaderboard"] = build_site(out_dir / "analysis", out_dir / "leaderboard")
     print(f"[6/6] leaderboard: {outputs['leaderboard']} "
           f"(serve it with `python -m http.server -d {out_dir / 'leaderboard'}`)", flush=True)
     return outputs

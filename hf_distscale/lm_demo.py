@@ -41,7 +41,7 @@ def run_lm_demo(out_dir: str | Path = "outputs/demo-lm", processes: int | None =
     from hf_distscale.analysis.report import analyze
     from hf_distscale.demo import default_processes
     from hf_distscale.evaluation.lm_eval_run import evaluate_lm_population
-    from hf_distscale.leaderboard.build import build_leaderboard
+    from hf_distscale.leaderboard import build_site
     from hf_distscale.training.lm_trainer import load_lm_preset
     from hf_distscale.training.tiny_base import train_tiny_base, write_corpus
 
@@ -63,7 +63,7 @@ def run_lm_demo(out_dir: str | Path = "outputs/demo-lm", processes: int | None =
         analysis = analyze(outputs["results"], out_dir / f"analysis-{metric}", metric=metric)
         outputs.update({f"{metric}_{name}": path for name, path in analysis.items()})
     print(f"[4/5] analysis: {', '.join(str(out_dir / f'analysis-{m}') for m in METRICS)}", flush=True)
-    outputs["leaderboard"] = build_leaderboard(outputs["results"], out_dir / "leaderboard")
+    outputs["leaderboard"] = build_site(out_dir / f"analysis-{METRICS[0]}", out_dir / "leaderboard")
     print(f"[5/5] leaderboard: {outputs['leaderboard']} "
           f"(serve it with `python -m http.server -d {out_dir / 'leaderboard'}`)", flush=True)
     return outputs

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -284,11 +285,11 @@ def test_unknown_breakthrough_length_is_rejected():
 def test_evaluate_module_returns_the_library_statistics():
     import evaluate
 
-    from hf_distscale.analysis.report import METRIC_MODULE
+    import hf_distscale
     from hf_distscale.analysis.schema import EVALUATE_INPUTS
 
     table = synthetic_results([0.1, 0.5, 0.9], n_seeds=10)
-    module = evaluate.load(str(METRIC_MODULE))
+    module = evaluate.load(str(Path(hf_distscale.__file__).parent / "metrics" / "distributional_scaling"))
     output = module.compute(
         scores=table["em"], **{name: table[column] for name, column in EVALUATE_INPUTS.items()},
         n_resamples=FAST,

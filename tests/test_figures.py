@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,13 @@ from hf_distscale.analysis import analyze
 from hf_distscale.analysis.figures import histogram_conditions, histogram_lengths
 from hf_distscale.analysis.synthetic import synthetic_results
 from hf_distscale.cli import main
+from hf_distscale.formats.analysis import (
+    read_benchmark_statistics,
+    read_claims,
+    read_figure_data,
+    read_figure_index,
+    read_statistics,
+)
 
 FIGURES = ("top_seeds", "violins", "fractions", "histograms")
 FAMILIES = ("fixed_depth", "fixed_params")
@@ -60,6 +68,23 @@ def test_analyze_cli_writes_every_figure_and_table(analysis_run):
     markdown = (out / "summary.md").read_text()
     assert "| successful " in markdown and "## Scaling fits" in markdown
     assert "= B (fewer than 4 scales)" in markdown
+
+
+def test_analyze_writes_what_the_leaderboard_reads_with_format_versions(analysis_run):
+    out, _, _ = analysis_run
+    index = read_figure_index(out)
+    assert len(index) == len(FAMILIES) * len(FIGURES)
+    assert all((out / path).is_file() for entry in index for path in entry["files"].values())
+    statistics = read_statistics(out)
+    assert len(statistics["per_scale"]) == 3 * 3 + 2 * 3 and statistics["n_resamples"] == 100
+    rows = read_benchmark_statistics(out)["rows"]
+    assert [(r["family"], r["scale"], r["condition"], r["verdict"]) for r in rows] == [
+        (r["family"], r["scale"], r["condition"], r["verdict"]) for r in statistics["per_scale"]]
+    assert {claim["family"] for claim in read_claims(out)} <= set(FAMILIES)
+    sections = [section for population in read_figure_data(out) for section in population["sections"]]
+    assert [len(section["values"]) for section in sections] == [3, 2]
+    for name in ("statistics.json", "benchmark_statistics.json", "claims.json", "figure_data.json", "figures.json"):
+        assert json.loads((out / name).read_text())["format_version"] == 1, name
 
 
 @pytest.mark.parametrize("figure", FIGURES)

@@ -1,19 +1,25 @@
 """Building the leaderboard: the claims it checks, its data files, and bad input at the CLI."""
 
+import ast
 import json
+from pathlib import Path
 
 import huggingface_hub
 import pandas as pd
 import pytest
 
 from hf_distscale.analysis import distributional_statistics
+from hf_distscale.analysis.report import analyze
 from hf_distscale.analysis.claims import DOES_NOT_HOLD, HOLDS, UNDECIDED, paper_claims, scaling_dimension
 from hf_distscale.analysis.synthetic import synthetic_results
 from hf_distscale.cli import main
+from hf_distscale.formats.analysis import read_claims
 from hf_distscale.formats.results import write_table
-from hf_distscale.leaderboard import build_leaderboard
+from hf_distscale.leaderboard import build_site
+from hf_distscale.site import build_leaderboard
 
 PARAMETERS = [100_000, 400_000, 1_600_000, 6_400_000]
+GOLDEN = Path(__file__).parent / "golden" / "leaderboard"
 
 
 def family_table(success_probability, success_mean, grows: str, seed: int, **options) -> pd.DataFrame:
@@ -117,3 +123,51 @@ def test_breakthrough_condition_applies_where_a_benchmark_has_it(tmp_path):
             opened_at[section["benchmark"]] = section["reference_condition"]
     assert opened_at == {"counting": "len50", "toy_mc": "toy_mc"}
     assert {claim["condition"] for claim in board["claims"] if claim["benchmark"] == "counting"} <= {"len50"}
+
+
+def golden_table() -> pd.DataFrame:
+    """Two populations: counting (a depth and a width family) and a multiple-choice benchmark."""
+    depth = synthetic_results([0.1, 0.4, 0.7, 0.9], 0.85, n_seeds=12, test_lengths=(16, 18, 20),
+                              family="deep", population="counts", seed=3)
+    depth["num_layers"], depth["hidden_size"] = depth["scale_index"] + 1, 64
+    width = synthetic_results([0.5, 0.5, 0.5], [0.6, 0.7, 0.8], n_seeds=12, test_lengths=(16, 18, 20),
+                              family="wide", population="counts", seed=4)
+    width["num_layers"], width["hidden_size"] = 2, 32 * (width["scale_index"] + 1)
+    choice = synthetic_results([0.2, 0.6, 0.9], n_seeds=12, benchmark="toy_mc", population="choices",
+                               conditions=["toy_mc", "toy_mc_a"], chance=0.25, seed=5)
+    choice["model_path"] = [f"hf://org/choices/{s}/seed-{k:04d}" for s, k in zip(choice["scale"], choice["seed"])]
+    return pd.concat([depth, width, choice], ignore_index=True)
+
+
+def test_site_built_from_analyze_output_equals_the_page_computed_from_results(tmp_path):
+    """tests/golden/leaderboard/ holds the page data the leaderboard computed itself from the results
+    (commit b85d54e: `build_leaderboard(results of golden_table(), out, breakthrough_condition="len18",
+    plan=False)`); a site built from `analyze` output matches it value for value, floats exactly."""
+    write_table(golden_table(), tmp_path / "results.parquet")
+    analyze(tmp_path / "results.parquet", tmp_path / "analysis", breakthrough_test_length=18, plan=False)
+    assert {claim["population"] for claim in read_claims(tmp_path / "analysis")} == {"choices", "counts"}
+    data = build_site(tmp_path / "analysis", tmp_path / "site").parent / "data"
+    for golden in GOLDEN.iterdir():
+        assert json.loads((data / golden.name).read_text()) == json.loads(golden.read_text()), golden.name
+    assert sorted(path.name for path in data.iterdir()) == sorted(path.name for path in GOLDEN.iterdir())
+
+
+def test_leaderboard_package_imports_no_analysis_and_no_statistics_library():
+    package = Path(__file__).parents[1] / "hf_distscale" / "leaderboard"
+    imported = set()
+    for module in package.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                imported.add(node.module)
+    forbidden = ("hf_distscale.analysis", "scipy", "sklearn", "diptest", "huggingface_hub")
+    assert not [name for name in imported if name.startswith(forbidden)]
+
+
+def test_a_folder_that_is_not_an_analysis_is_one_line_and_exit_code_2(tmp_path, capsys):
+    (tmp_path / "notes").mkdir()
+    assert main(["leaderboard", "build", str(tmp_path / "notes"), "--out", str(tmp_path / "site")]) == 2
+    assert "no such results file" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="is not an analysis output"):
+        build_site(tmp_path / "notes", tmp_path / "site")

@@ -20,7 +20,7 @@ from hf_distscale.analysis import VERDICT_RULE, distributional_statistics
 from hf_distscale.analysis.synthetic import synthetic_results
 from hf_distscale.evaluation import evaluate_population
 from hf_distscale.formats.results import write_table
-from hf_distscale.leaderboard import build_leaderboard
+from hf_distscale.site import build_leaderboard
 from page_helpers import LoadedPage, chromium
 
 GROUP = ["population", "benchmark", "scale_index", "condition"]

@@ -15,7 +15,7 @@ from eval_helpers import small_population
 from hf_distscale.cli import main
 from hf_distscale.evaluation import evaluate_population
 from hf_distscale.formats.results import read_table
-from hf_distscale.leaderboard import build_leaderboard
+from hf_distscale.site import build_leaderboard
 from lm_world import PRESET, tiny_lm_world
 from page_helpers import LoadedPage, chromium
 

@@ -40,6 +40,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--resamples", type=int, default=N_RESAMPLES, help="bootstrap resamples (default: 1000)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap generator")
+    parser.add_argument("--no-plan", dest="plan", action="store_false",
+                        help="skip the seed planner (the slowest part at paper size); 'seeds needed' stays empty")
     parser.set_defaults(func=run)
 
 
@@ -54,6 +56,7 @@ def run(args: argparse.Namespace) -> None:
             n_resamples=args.resamples,
             seed=args.seed,
             breakthrough_condition=args.breakthrough_condition,
+            plan=args.plan,
         )
     for warning in caught:
         print(f"warning: {warning.message}")

@@ -1,53 +1,55 @@
-"""`analyze`: a results table in, statistics, figures and the summary table out.
+"""`analyze`: a results table in; everything later stages read out (see `hf_distscale.formats.analysis`).
 
-The statistics come from the `distributional_scaling` evaluate module (the
-same code a user gets with `evaluate.load`); figures and tables are drawn from
-them and from the table itself.
+The statistics come from `analysis.statistics` (the `distributional_scaling`
+evaluate module is a thin wrapper over the same function); the page data
+(`analysis.page`), figures and tables are computed from them and from the
+table itself.
 """
 
 from __future__ import annotations
 
-import json
 import warnings
 from pathlib import Path
 
-import evaluate
 import pandas as pd
 from tqdm.auto import tqdm
 
 from hf_distscale.analysis import figures
+from hf_distscale.analysis.bimodality import VERDICT_RULE
 from hf_distscale.analysis.bootstrap import N_RESAMPLES
-from hf_distscale.analysis.schema import EVALUATE_INPUTS, PLOT_KEY, load_results
-from hf_distscale.analysis.statistics import DistributionalStatistics
+from hf_distscale.analysis.page import page_data
+from hf_distscale.analysis.schema import PLOT_KEY, analysis_table, load_results
+from hf_distscale.analysis.statistics import distributional_statistics
 from hf_distscale.analysis.summary import write_summary
+from hf_distscale.formats.analysis import (
+    figure_folder,
+    write_benchmark_statistics,
+    write_claims,
+    write_figure_data,
+    write_figure_index,
+    write_statistics,
+)
 from hf_distscale.formats.results import counting_condition
 
-METRIC_MODULE = Path(__file__).resolve().parent.parent / "metrics" / "distributional_scaling"
 
+def write_page_data(results: pd.DataFrame | str | Path, out_dir: str | Path, plan: bool = True,
+                    breakthrough_condition: str | None = None, n_resamples: int = N_RESAMPLES,
+                    seed: int = 0) -> dict[str, Path]:
+    """Write benchmark_statistics.json, claims.json and figure_data.json (what the leaderboard reads).
 
-def compute_statistics(
-    results: pd.DataFrame,
-    metric: str = "em",
-    breakthrough_condition: str | None = None,
-    n_resamples: int = N_RESAMPLES,
-    seed: int = 0,
-) -> DistributionalStatistics:
-    """Run the `distributional_scaling` evaluate module over a checked results table."""
-    module = evaluate.load(str(METRIC_MODULE))
-    output = module.compute(
-        scores=results[metric].tolist(),
-        **{name: results[column].tolist() for name, column in EVALUATE_INPUTS.items()},
-        metric_name=metric,
-        breakthrough_condition=breakthrough_condition,
-        n_resamples=n_resamples,
-        bootstrap_seed=seed,
-    )
-    return DistributionalStatistics.from_dict(output)
-
-
-def figure_folder(figure_dir: Path, population: str, benchmark: str) -> Path:
-    """figures/<population>/<benchmark>/: one folder per population and benchmark."""
-    return figure_dir / population / benchmark
+    Every (population, benchmark) of `results` is analysed in its own metric;
+    `plan` False skips the seed planner (its simulations dominate at paper
+    size), leaving "seeds needed" null. `breakthrough_condition` applies where
+    a benchmark has it; `n_resamples` and `seed` drive the bootstrap. Returns {output name: path}.
+    """
+    out_dir = Path(out_dir)
+    rows, claims, populations = page_data(analysis_table(results), plan, breakthrough_condition, n_resamples, seed)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return {
+        "benchmark_statistics_json": write_benchmark_statistics(out_dir, VERDICT_RULE, rows),
+        "claims_json": write_claims(out_dir, claims),
+        "figure_data_json": write_figure_data(out_dir, populations),
+    }
 
 
 def analyze(
@@ -58,14 +60,16 @@ def analyze(
     n_resamples: int = N_RESAMPLES,
     seed: int = 0,
     breakthrough_condition: str | None = None,
+    plan: bool = True,
 ) -> dict[str, Path]:
-    """Write the statistics, the summary table and every figure for `results` under `out_dir`.
+    """Write the statistics, the page data, the summary table and every figure for `results` under `out_dir`.
 
     `results` is the evaluation results table (DataFrame or Parquet path).
     B and L use `breakthrough_condition`, or counting's `len<breakthrough_test_length>`.
     Warns (UserWarning) about groups with fewer than 5 seeds and series with
     a single scale, whose B/L, fits and top-seed figure are skipped.
-    Returns {output name: path}: statistics_json, summary_csv, summary_md,
+    Returns {output name: path}: statistics_json, benchmark_statistics_json,
+    claims_json, figure_data_json, figures_json, summary_csv, summary_md,
     scaling_fits_csv, passuntil_csv, breakthrough_csv, and per (population,
     benchmark, family) `<figure>_<population>_<benchmark>_<family>_png` / `_svg`,
     figure one of top_seeds (only series with B/L: 2 or more scales),
@@ -76,17 +80,18 @@ def analyze(
     if breakthrough_condition is None and breakthrough_test_length is not None:
         breakthrough_condition = counting_condition(breakthrough_test_length)
     table = load_results(results, metric)
-    statistics = compute_statistics(table, metric, breakthrough_condition, n_resamples, seed)
+    statistics = distributional_statistics(table, metric, breakthrough_condition, n_resamples, seed)
     for message in statistics.messages:
         warnings.warn(message, stacklevel=2)
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {"statistics_json": out_dir / "statistics.json"}
-    paths["statistics_json"].write_text(json.dumps(statistics.to_dict(), indent=1, default=str))
+    paths = {"statistics_json": write_statistics(out_dir, statistics.to_dict())}
+    paths.update(write_page_data(results, out_dir, plan, breakthrough_condition, n_resamples, seed))
     paths.update(write_summary(statistics, out_dir))
     breakthrough = statistics.breakthrough
-    series = list(table.groupby(PLOT_KEY, sort=False))
-    for (population, benchmark, family), rows in tqdm(series, desc="figures", unit="family"):
-        folder = figure_folder(out_dir / "figures", population, benchmark)
+    index = []
+    for (population, benchmark, family), rows in tqdm(list(table.groupby(PLOT_KEY, sort=False)),
+                                                      desc="figures", unit="family"):
+        folder = figure_folder(out_dir, population, benchmark)
         per_scale = statistics.per_scale
         per_scale = per_scale[(per_scale["population"] == population) & (per_scale["benchmark"] == benchmark)]
         drawn = {
@@ -103,6 +108,9 @@ def analyze(
         if not mine.empty:
             drawn["top_seeds"] = figures.plot_top_seeds(rows, mine, family, metric, folder)
         for name, files in drawn.items():
+            index.append({"figure": name, "population": population, "benchmark": benchmark, "family": family,
+                          "files": {ext: path.relative_to(out_dir).as_posix() for ext, path in files.items()}})
             for extension, path in files.items():
                 paths[f"{name}_{population}_{benchmark}_{family}_{extension}"] = path
+    paths["figures_json"] = write_figure_index(out_dir, index)
     return paths

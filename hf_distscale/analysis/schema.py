@@ -75,13 +75,6 @@ def load_results(results: pd.DataFrame | str | Path, metric: str = "em") -> pd.D
     or a seed that appears twice in one group.
     """
     metric_info(metric)
-    if not isinstance(results, pd.DataFrame):
-        path = Path(results)
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"results: no file at {path}; pass the Parquet table that `hf-distscale evaluate` wrote"
-            )
-        results = pd.read_parquet(path)
     table = analysis_table(results)
     if table.empty:
         raise ValueError("results: the table has no rows; evaluate at least one seed first")
@@ -104,11 +97,19 @@ def load_results(results: pd.DataFrame | str | Path, metric: str = "em") -> pd.D
     return sort_rows(table).reset_index(drop=True)
 
 
-def analysis_table(results: pd.DataFrame) -> pd.DataFrame:
-    """`results` conformed to the results schema, with UNREAD_DEFAULTS and NaN metrics filled in.
+def analysis_table(results: pd.DataFrame | str | Path) -> pd.DataFrame:
+    """`results` (a DataFrame or a Parquet path) conformed to the results schema, with
+    UNREAD_DEFAULTS and NaN metrics filled in.
 
-    ValueError names any of ANALYSIS_COLUMNS that is missing.
+    FileNotFoundError for a missing file; ValueError names any of ANALYSIS_COLUMNS that is missing.
     """
+    if not isinstance(results, pd.DataFrame):
+        path = Path(results)
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"results: no file at {path}; pass the Parquet table that `hf-distscale evaluate` wrote"
+            )
+        results = pd.read_parquet(path)
     missing = [column for column in ANALYSIS_COLUMNS if column not in results.columns]
     if missing:
         raise ValueError(

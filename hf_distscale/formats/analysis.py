@@ -1,26 +1,37 @@
 """What `analyze` writes into its output folder, for the stages after it.
 
-    <out>/statistics.json   per (population, benchmark, family, scale, condition) statistics
-                            with CIs and verdicts, B/L per seed, scaling and PassUntil fits,
-                            messages; the metric and resample count
-    <out>/claims.json       the paper's claims checked on these results (a list of entries)
+    <out>/statistics.json   per (population, benchmark, family, scale, condition) statistics of the
+                            analysed metric with CIs and verdicts, B/L per seed, scaling and
+                            PassUntil fits, messages; the metric and resample count
+    <out>/benchmark_statistics.json   the same groups, each benchmark in its own metric (EM for
+                            counting, accuracy for multiple choice), with the planner's seed
+                            counts and the seeds' model folder; the verdict rule
+    <out>/claims.json       the paper's claims checked per (population, benchmark), in that metric
+    <out>/figure_data.json  per population, benchmark and family: the seed values per (scale,
+                            condition), scaling fits and the top-5 seed curves by B and by L
     <out>/figures.json      the figure index: one entry per drawn figure, with its files
                             relative to <out>
     <out>/figures/<population>/<benchmark>/<figure>_<family>.{png,svg}
     <out>/summary.csv, summary.md   the per-scale table for people
 
 The leaderboard and anything else downstream read these files and recompute
-nothing. Each JSON file carries its format version (`versions`).
+nothing. Each JSON file carries its format version (`versions`); values are
+plain JSON, with null where a statistic is undefined (NaN) or infinite.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
+
+import pandas as pd
 
 from hf_distscale.formats.versions import dump_json, load_json
 
 STATISTICS_FILE = "statistics.json"
+BENCHMARK_STATISTICS_FILE = "benchmark_statistics.json"
 CLAIMS_FILE = "claims.json"
+FIGURE_DATA_FILE = "figure_data.json"
 FIGURES_INDEX = "figures.json"
 FIGURES_DIR = "figures"
 SUMMARY_CSV = "summary.csv"
@@ -33,8 +44,21 @@ def figure_folder(out_dir: str | Path, population: str, benchmark: str) -> Path:
 
 
 def is_analysis(folder: str | Path) -> bool:
-    """True when `folder` holds an `analyze` output (its statistics.json)."""
-    return (Path(folder) / STATISTICS_FILE).is_file()
+    """True when `folder` holds what a leaderboard reads (its benchmark_statistics.json)."""
+    return (Path(folder) / BENCHMARK_STATISTICS_FILE).is_file()
+
+
+def plain(value):
+    """JSON-ready: numpy scalars -> Python, NaN/inf/NA -> None, tuples -> lists."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if hasattr(value, "item"):
+        value = value.item()
+    if value is pd.NA or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    return value
 
 
 def write_statistics(out_dir: str | Path, statistics: dict) -> Path:
@@ -47,14 +71,36 @@ def read_statistics(out_dir: str | Path) -> dict:
     return load_json(Path(out_dir) / STATISTICS_FILE, "statistics")
 
 
+def write_benchmark_statistics(out_dir: str | Path, verdict_rule: str, rows: list[dict]) -> Path:
+    path = Path(out_dir) / BENCHMARK_STATISTICS_FILE
+    path.write_bytes(dump_json(plain({"verdict_rule": verdict_rule, "rows": rows}), "benchmark_statistics"))
+    return path
+
+
+def read_benchmark_statistics(out_dir: str | Path) -> dict:
+    """{"verdict_rule": str, "rows": [one dict per group]}."""
+    return load_json(Path(out_dir) / BENCHMARK_STATISTICS_FILE, "benchmark_statistics")
+
+
 def write_claims(out_dir: str | Path, claims: list[dict]) -> Path:
     path = Path(out_dir) / CLAIMS_FILE
-    path.write_bytes(dump_json({"claims": claims}, "claims"))
+    path.write_bytes(dump_json(plain({"claims": claims}), "claims"))
     return path
 
 
 def read_claims(out_dir: str | Path) -> list[dict]:
     return load_json(Path(out_dir) / CLAIMS_FILE, "claims")["claims"]
+
+
+def write_figure_data(out_dir: str | Path, populations: list[dict]) -> Path:
+    """`populations`: entries {population, sections: [one per (benchmark, family)]}."""
+    path = Path(out_dir) / FIGURE_DATA_FILE
+    path.write_bytes(dump_json(plain({"populations": populations}), "figure_data"))
+    return path
+
+
+def read_figure_data(out_dir: str | Path) -> list[dict]:
+    return load_json(Path(out_dir) / FIGURE_DATA_FILE, "figure_data")["populations"]
 
 
 def write_figure_index(out_dir: str | Path, figures: list[dict]) -> Path:

@@ -20,6 +20,8 @@ CURRENT = {
     "results": 2,
     "statistics": 1,
     "claims": 1,
+    "benchmark_statistics": 1,
+    "figure_data": 1,
     "figures": 1,
 }
 

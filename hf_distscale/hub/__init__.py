@@ -21,6 +21,7 @@ from hf_distscale.hub.transfer import (
     push_folder,
     push_population,
     push_results,
+    push_space,
 )
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "push_folder",
     "push_population",
     "push_results",
+    "push_space",
     "read_results",
     "seed_folder",
     "seed_uri",

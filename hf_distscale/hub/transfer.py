@@ -57,6 +57,16 @@ def push_folder(folder: str | Path, repo_id: str, repo_type: str = "model", priv
     return str(url)
 
 
+def push_space(folder: str | Path, space_id: str, private: bool = False,
+               commit_message: str = "Upload with hf-distscale") -> str:
+    """Create the static Space `space_id` if needed and upload `folder` into it; returns the Space URL."""
+    api = HfApi()
+    with hub_errors(space_id, "space", "push"):
+        url = api.create_repo(space_id, repo_type="space", space_sdk="static", private=private, exist_ok=True)
+        api.upload_folder(repo_id=space_id, folder_path=folder, repo_type="space", commit_message=commit_message)
+    return str(url)
+
+
 def push_population(population_dir: str | Path, repo_id: str, private: bool = False,
                     revision: str | None = None, results: str | Path | None = None,
                     dataset_repo: str | None = None, staged: str | Path | None = None) -> str:

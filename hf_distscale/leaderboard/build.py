@@ -1,36 +1,50 @@
-"""`build_leaderboard`: results sources in, a static leaderboard site out.
+"""`build_site`: analysis output folders in, a static leaderboard site out.
 
 The site is the repository's `leaderboard/` folder (page, script, style,
 bundled Tabulator, Space card) plus plotly.js copied from the installed
 `plotly` package and the data as JSON under `data/`. It loads nothing from
 the network, so it works from any folder served over HTTP and as a static
-Hugging Face Space.
+Hugging Face Space. Every number comes from what `analyze` wrote
+(`hf_distscale.formats.analysis`); the builder only lays the files out:
+
+- `data/leaderboard.json`: the main table (one row per population, benchmark,
+  scale, condition), the claims, the verdict rule and the list of populations;
+- `data/population-<i>.json`: one population's figure data (seed values,
+  scaling fits, top-5 seed curves).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from pathlib import Path
 
-import pandas as pd
 import plotly
 
-from hf_distscale.leaderboard.site_data import site_data
-from hf_distscale.leaderboard.sources import read_sources
+from hf_distscale.formats.analysis import (
+    BENCHMARK_STATISTICS_FILE,
+    is_analysis,
+    read_benchmark_statistics,
+    read_claims,
+    read_figure_data,
+)
 
 SITE_TEMPLATE = Path(__file__).resolve().parents[2] / "leaderboard"
 TEMPLATE_FILES = ("index.html", "app.js", "style.css", "README.md")
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 # Written last: a folder with it is a leaderboard this builder may replace.
 MANIFEST = "data/leaderboard.json"
+DIGITS = 4
 
 
 def is_leaderboard(folder: Path) -> bool:
     return (folder / MANIFEST).is_file() and (folder / "index.html").is_file()
 
 
-def _check_out_dir(out_dir: Path) -> None:
+def check_out_dir(out_dir: str | Path) -> None:
+    """ValueError unless `out_dir` is new, empty, or an earlier leaderboard (which a build replaces)."""
+    out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise ValueError(f"leaderboard: {out_dir} is a file; choose a folder for the site")
     if out_dir.is_dir() and any(out_dir.iterdir()) and not is_leaderboard(out_dir):
@@ -40,10 +54,69 @@ def _check_out_dir(out_dir: Path) -> None:
         )
 
 
-def write_site(table: pd.DataFrame, out_dir: Path, plan: bool = True,
-               breakthrough_condition: str | None = None) -> Path:
-    """Copy the page and its libraries into `out_dir` and write the data of `table`; return index.html."""
-    board, populations = site_data(table, plan, breakthrough_condition)
+def dataset_link(source: str | None) -> str | None:
+    """The results dataset's page for a `REPO_ID` or `REPO_ID:CONFIG` source; None for a local file."""
+    return None if source is None else f"https://huggingface.co/datasets/{source.partition(':')[0]}"
+
+
+def site_data(analyses: list[Path], dataset_sources: dict | None = None) -> tuple[dict, list[dict]]:
+    """(leaderboard.json content, one population-file content per population) of analysis folders.
+
+    `dataset_sources` maps (population, benchmark) to the results repo the
+    rows came from (linked from the table); absent means a local file.
+    """
+    rows, claims, populations, verdict_rule = [], [], [], None
+    for folder in analyses:
+        if not is_analysis(folder):
+            raise ValueError(f"leaderboard: {folder} is not an analysis output (no {BENCHMARK_STATISTICS_FILE}); "
+                             "run `hf-distscale analyze` on its results first")
+        statistics = read_benchmark_statistics(folder)
+        verdict_rule = statistics["verdict_rule"]
+        rows += statistics["rows"]
+        claims += read_claims(folder)
+        populations += read_figure_data(folder)
+    names = [population["population"] for population in populations]
+    if len(set(names)) < len(names):
+        raise ValueError(f"leaderboard: population(s) {sorted({n for n in names if names.count(n) > 1})} appear in "
+                         "more than one analysis; analyse their results together")
+    sources = dataset_sources or {}
+    for row in rows:
+        row["dataset_url"] = dataset_link(sources.get((row["population"], row["benchmark"])))
+    files = [{"population": p["population"], "file": f"population-{i}.json", "sections": p["sections"]}
+             for i, p in enumerate(populations)]
+    board = {
+        "verdict_rule": verdict_rule,
+        "rows": rows,
+        "claims": claims,
+        "populations": [{"population": p["population"], "file": p["file"]} for p in files],
+    }
+    return clean(board), [clean(p) for p in files]
+
+
+def clean(value):
+    """The page's numbers: floats rounded to DIGITS significant places (the files hold full precision)."""
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean(v) for v in value]
+    if isinstance(value, float):
+        return float(f"{value:.{DIGITS}g}") if math.isfinite(value) else None
+    return value
+
+
+def build_site(analyses: str | Path | list, out_dir: str | Path, dataset_sources: dict | None = None) -> Path:
+    """Copy the page and its libraries into `out_dir` and write the data of `analyses`; return index.html.
+
+    `analyses`: folders `analyze` wrote. Raises ValueError (one line) for a
+    folder that is not one, a population in two of them, or an `out_dir`
+    that exists, holds files and is not a leaderboard.
+    """
+    out_dir = Path(out_dir)
+    check_out_dir(out_dir)
+    analyses = [analyses] if isinstance(analyses, (str, Path)) else list(analyses)
+    if not analyses:
+        raise ValueError("leaderboard: no analysis given; pass the folders `hf-distscale analyze` wrote")
+    board, populations = site_data([Path(folder) for folder in analyses], dataset_sources)
     if (out_dir / "data").is_dir():
         shutil.rmtree(out_dir / "data")
     (out_dir / "data").mkdir(parents=True)
@@ -55,22 +128,3 @@ def write_site(table: pd.DataFrame, out_dir: Path, plan: bool = True,
         (out_dir / "data" / population["file"]).write_text(json.dumps(population, separators=(",", ":")))
     (out_dir / MANIFEST).write_text(json.dumps(board, separators=(",", ":")))
     return out_dir / "index.html"
-
-
-def build_leaderboard(sources: str | Path | list, out_dir: str | Path, plan: bool = True,
-                      breakthrough_condition: str | None = None) -> Path:
-    """Build the leaderboard site of one or more results sources into `out_dir`; return its index.html.
-
-    `sources`: Parquet results tables and/or results dataset repo ids on the Hub.
-    `plan` False skips the seed planner (its simulations dominate the build at
-    paper size), leaving "seeds needed" empty. `breakthrough_condition` (e.g.
-    "len18") is where B/L, the claims and the figures look, for the benchmarks
-    that have it; the others use the analysis default.
-    Raises FileNotFoundError / ValueError (one line each) for a missing,
-    empty or schema-less table, an unreachable repo, or an `out_dir` that
-    exists, holds files and is not a leaderboard.
-    """
-    out_dir = Path(out_dir)
-    _check_out_dir(out_dir)
-    table = read_sources(sources)
-    return write_site(table, out_dir, plan, breakthrough_condition)

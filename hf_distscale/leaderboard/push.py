@@ -1,12 +1,10 @@
-"""Upload a built leaderboard folder as a static Hugging Face Space."""
+"""Upload a built leaderboard folder as a static Hugging Face Space (through `hf_distscale.hub`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from huggingface_hub import HfApi
-
-from hf_distscale.hub.errors import hub_errors
+from hf_distscale.hub.transfer import push_space
 from hf_distscale.leaderboard.build import MANIFEST, is_leaderboard
 
 
@@ -18,9 +16,4 @@ def push_leaderboard(folder: str | Path, space_id: str, private: bool = False) -
             f"leaderboard push: {folder} is not a built leaderboard (no index.html and {MANIFEST}); "
             "run `hf-distscale leaderboard build` first"
         )
-    api = HfApi()
-    with hub_errors(space_id, "space", "push"):
-        url = api.create_repo(space_id, repo_type="space", space_sdk="static", private=private, exist_ok=True)
-        api.upload_folder(repo_id=space_id, folder_path=folder, repo_type="space",
-                          commit_message="Update the leaderboard")
-    return str(url)
+    return push_space(folder, space_id, private, commit_message="Update the leaderboard")

@@ -1,29 +1,34 @@
-"""The leaderboard's data: a results table turned into the JSON the page draws.
+"""What the leaderboard page shows, computed once by `analyze` and written for it to read.
 
-Every number comes from the analysis package (statistics, verdict, planner,
-scaling fits, B/L, claims); the page only lays them out. Three kinds of file:
+Each (population, benchmark) is analysed on its own rows in the benchmark's
+own metric (EM for counting, accuracy for multiple choice):
 
-- `leaderboard.json`: the main table (one row per population, benchmark,
-  scale, condition), the claims, the verdict rule and the list of populations;
-- `population-<i>.json`: one population's seed values per (scale, condition)
-  for the violins and histograms, the scaling fits, the top-5 fixed-seed
-  curves by B and L, and for language-model benchmarks each seed's NLL.
+- benchmark statistics: one row per (population, benchmark, family, scale,
+  condition) with the fractions and their CIs, the bimodality tests, the
+  verdict, the planner's seed counts and the seeds' model folder (a Hub link
+  where the seeds came from one);
+- claims: the paper's claims (`claims`), read at each family's reference condition;
+- figure data: per family the seed values per (scale, condition) for the
+  violins and histograms, the scaling fits, the top-5 fixed-seed curves by B
+  and L, and for language-model benchmarks each seed's NLL.
 """
 
 from __future__ import annotations
 
-import math
+import warnings
 
 import numpy as np
 import pandas as pd
 
-from hf_distscale import analysis
+from hf_distscale.analysis.bootstrap import N_RESAMPLES
 from hf_distscale.analysis.breakthrough import top_seeds
 from hf_distscale.analysis.claims import paper_claims
 from hf_distscale.analysis.figures import violin_conditions
+from hf_distscale.analysis.plan import plan_seeds
 from hf_distscale.analysis.schema import GROUP_KEY, condition_order
-from hf_distscale.formats.results import COUNTING_BENCHMARK
+from hf_distscale.analysis.statistics import DistributionalStatistics, distributional_statistics
 from hf_distscale.formats.population import SEED_URI_PREFIX, parse_seed_uri
+from hf_distscale.formats.results import COUNTING_BENCHMARK
 
 # The metric a benchmark's seed distribution is built from.
 COUNTING_METRIC = "em"
@@ -33,8 +38,6 @@ MULTIPLE_CHOICE_NLL = "nll_correct"
 TOP_K = 5
 # The planner's seed counts shown as "seeds needed" (defaults: power 0.8 at alpha 0.001; P(success) to +-0.1).
 PLAN_COLUMNS = ["seeds_for_bimodality", "seeds_for_p_success"]
-DIGITS = 4
-
 
 
 def benchmark_metric(benchmark: str) -> str:
@@ -75,22 +78,21 @@ def _common_folder(paths: list[str]) -> str:
     return "/".join(common)
 
 
-def dataset_link(source: str | None) -> str | None:
-    """The results dataset's page for a `REPO_ID` or `REPO_ID:CONFIG` source; None for a local file."""
-    return None if source is None else f"https://huggingface.co/datasets/{source.partition(':')[0]}"
-
-
 def group_statistics(rows: pd.DataFrame, benchmark: str, plan: bool = True,
-                     breakthrough_condition: str | None = None) -> analysis.DistributionalStatistics:
+                     breakthrough_condition: str | None = None, n_resamples: int = N_RESAMPLES,
+                     seed: int = 0) -> DistributionalStatistics:
     """The analysis package's statistics of one (population, benchmark)'s rows, with the planner's
     seed counts (NaN when `plan` is False: the planner simulates populations for every two-mode group)."""
     if breakthrough_condition not in set(rows["condition"]):
         breakthrough_condition = None
-    statistics = analysis.distributional_statistics(rows, benchmark_metric(benchmark), breakthrough_condition)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # analyze has warned about these rows already
+        statistics = distributional_statistics(rows, benchmark_metric(benchmark), breakthrough_condition,
+                                               n_resamples, seed)
     if not plan:
         statistics.per_scale = statistics.per_scale.assign(**{column: np.nan for column in PLAN_COLUMNS})
         return statistics
-    seeds = analysis.plan_seeds(statistics.per_scale)[[*GROUP_KEY, *PLAN_COLUMNS]]
+    seeds = plan_seeds(statistics.per_scale)[[*GROUP_KEY, *PLAN_COLUMNS]]
     statistics.per_scale = statistics.per_scale.merge(seeds, on=GROUP_KEY, how="left")
     return statistics
 
@@ -108,7 +110,7 @@ def reference_conditions(statistics, rows: pd.DataFrame, benchmark: str) -> dict
     return references
 
 
-def table_rows(statistics, rows: pd.DataFrame, source: str | None) -> list[dict]:
+def table_rows(statistics, rows: pd.DataFrame) -> list[dict]:
     """One main-table row per (scale, condition) of one (population, benchmark)."""
     keys = ["family", "scale_index", "condition"]
     links = {key: model_link(group["model_path"]) for key, group in rows.groupby(keys)}
@@ -142,7 +144,6 @@ def table_rows(statistics, rows: pd.DataFrame, source: str | None) -> list[dict]
                 **{column: stat[column] for column in PLAN_COLUMNS},
                 "model": link["text"],
                 "model_url": link["url"],
-                "dataset_url": dataset_link(source),
             }
         )
     return records
@@ -222,49 +223,24 @@ def _score_text(score: float) -> str:
     return ("∞" if score > 0 else "-∞") if np.isinf(score) else f"{score:.3g}"
 
 
-def site_data(table: pd.DataFrame, plan: bool = True,
-              breakthrough_condition: str | None = None) -> tuple[dict, list[dict]]:
-    """(leaderboard.json content, one population-file content per population) for a results table.
+def page_data(table: pd.DataFrame, plan: bool = True, breakthrough_condition: str | None = None,
+              n_resamples: int = N_RESAMPLES, seed: int = 0) -> tuple[list[dict], list[dict], list[dict]]:
+    """(benchmark statistics rows, claims, figure data per population) of a results table.
 
-    `table` follows the results schema plus a `source` column (a results
-    repo id, or None for a local file). `plan` False leaves "seeds needed" empty.
-    `breakthrough_condition` is the condition the B/L curves, the claims and
-    the figures open at, where a benchmark has it; else the analysis default.
+    Each (population, benchmark) is analysed on its own rows in its own metric.
+    `plan` False leaves "seeds needed" NaN. `breakthrough_condition` is the
+    condition B/L, the claims and the figures open at, where a benchmark has
+    it; else the analysis default.
     """
     rows_out, claims_out, populations = [], [], []
-    for index, (population, population_rows) in enumerate(table.groupby("population", sort=True)):
+    for population, population_rows in table.groupby("population", sort=True):
         sections = []
         for benchmark, rows in population_rows.groupby("benchmark", sort=True):
-            statistics = group_statistics(rows.drop(columns="source"), benchmark, plan,
-                                          breakthrough_condition)
+            statistics = group_statistics(rows, benchmark, plan, breakthrough_condition, n_resamples, seed)
             references = reference_conditions(statistics, rows, benchmark)
-            rows_out += table_rows(statistics, rows, rows["source"].iloc[0])
+            rows_out += table_rows(statistics, rows)
             claims = paper_claims(statistics.per_scale, statistics.scaling_fits, rows, references)
             claims_out += claims.assign(population=population, benchmark=benchmark).to_dict("records")
             sections += figure_data(statistics, rows, benchmark, references)
-        populations.append({"population": population, "file": f"population-{index}.json", "sections": sections})
-    board = {
-        "verdict_rule": analysis.VERDICT_RULE,
-        "rows": rows_out,
-        "claims": claims_out,
-        "populations": [{"population": p["population"], "file": p["file"]} for p in populations],
-    }
-    return clean(board), [clean(p) for p in populations]
-
-
-def clean(value):
-    """JSON-ready: NaN/inf -> None, numpy scalars -> Python, floats rounded to DIGITS significant places."""
-    if isinstance(value, dict):
-        return {str(k): clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [clean(v) for v in value]
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, (np.integer, int)):
-        return int(value)
-    if isinstance(value, (np.floating, float)):
-        value = float(value)
-        return None if not math.isfinite(value) else float(f"{value:.{DIGITS}g}")
-    if value is pd.NA or value is None:
-        return None
-    return value
+        populations.append({"population": population, "sections": sections})
+    return rows_out, claims_out, populations
