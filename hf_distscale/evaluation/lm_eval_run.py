@@ -25,11 +25,11 @@ import torch
 from tqdm.auto import tqdm
 
 import hf_distscale
+from hf_distscale.data.lm_eval_tasks import lm_eval_task_folders
 from hf_distscale.formats.results import append_rows, read_table, write_table
 from hf_distscale.evaluation.sources import LMSource, load_lm, resolve_sources
 
 PACKAGE = Path(hf_distscale.__file__).parent
-OUR_TASKS = PACKAGE / "lm_eval_tasks"
 METRIC = PACKAGE / "metrics" / "multiple_choice"
 
 
@@ -49,11 +49,11 @@ def build_tasks(tasks: list[str], num_fewshot: int | None = None) -> dict[str, d
     """
     from lm_eval.tasks import TaskManager
 
-    manager = TaskManager(include_path=str(OUR_TASKS), include_defaults=False)
+    manager = TaskManager(include_path=lm_eval_task_folders(), include_defaults=False)
     if not set(tasks) <= set(manager.all_tasks):
         print("indexing lm-eval's own tasks for a name that is not ours (10-20 s)...",
               file=sys.stderr)
-        manager = TaskManager(include_path=str(OUR_TASKS), include_defaults=True)
+        manager = TaskManager(include_path=lm_eval_task_folders(), include_defaults=True)
     for name in tasks:
         if name not in manager.all_tasks:
             close = difflib.get_close_matches(name, manager.all_tasks, n=5, cutoff=0.6)
