@@ -7,8 +7,11 @@ import sys
 import datasets
 import numpy as np
 import pytest
+import yaml
+from lm_eval.tasks import TaskManager
 
-from hf_distscale.data import CountingBuilder, export_dataset
+from hf_distscale.data import CountingBuilder, export_dataset, write_counting_tasks
+from hf_distscale.presets import available_presets, load_preset
 from hf_distscale.tasks import CountingTask
 
 
@@ -93,3 +96,32 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_lm_eval_tasks_are_one_per_preset_test_length_and_a_group_of_them(tmp_path):
+    folder = tmp_path / "tasks"
+    folder.mkdir()
+    (folder / "counting_removed_len5.yaml").write_text("task: counting_removed_len5\n")
+    write_counting_tasks(folder)
+    manager = TaskManager(include_path=str(folder), include_defaults=False)
+    expected = set()
+    for preset in available_presets():
+        members = [f"counting_{preset}_len{length}" for length in load_preset(preset)["task"]["test_lengths"]]
+        assert set(members) <= set(manager.all_subtasks)
+        assert f"counting_{preset}" in manager.all_groups
+        assert yaml.safe_load((folder / f"counting_{preset}.yaml").read_text())["task"] == members
+        expected |= {f"counting_{preset}", *members}
+    assert {path.stem for path in folder.glob("*.yaml")} == expected
+
+
+@pytest.mark.parametrize("preset", ["smoke", "paper"])
+def test_lm_eval_counting_group_reads_each_test_split_of_the_exported_dataset(exported, tmp_path, preset):
+    manager = TaskManager(include_path=str(write_counting_tasks(tmp_path)), include_defaults=False,
+                          metadata={"data_dir": str(exported)})
+    loaded = manager.load([f"counting_{preset}"])
+    lengths = load_preset(preset)["task"]["test_lengths"]
+    assert loaded["group_map"][f"counting_{preset}"] == [f"counting_{preset}_len{length}" for length in lengths]
+    for length in lengths:
+        split = datasets.load_dataset(str(exported), preset, split=f"test_len{length}")
+        docs = list(loaded["tasks"][f"counting_{preset}_len{length}"].test_docs())
+        assert [(doc["prompt"], doc["answer"]) for doc in docs] == list(zip(split["prompt"], split["answer"]))

@@ -61,6 +61,7 @@ def test_demo_runs_every_stage_then_resumes_without_redoing_work(tmp_path):
 @pytest.mark.parametrize("arguments, message", [
     (["--preset", "paper"], "'paper' has no demo section; choose one of reduced, smoke"),
     (["--preset", "smoke", "--processes", "0"], "processes: 0 is not a process count"),
+    (["--lm", "--preset", "qwen2.5"], "LM preset: 'qwen2.5' has no demo section; choose one of smoke, tiny"),
 ])
 def test_demo_bad_input_is_one_line(tmp_path, arguments, message):
     run = subprocess.run(

@@ -1,6 +1,4 @@
-"""The shipped lm-eval tasks agree with `hf-distscale eval` on the same split."""
-
-from pathlib import Path
+"""The generated counting lm-eval tasks agree with `hf-distscale eval` on the same split."""
 
 import pytest
 import torch
@@ -8,12 +6,12 @@ from lm_eval import simple_evaluate
 from lm_eval.models.huggingface import HFLM
 from lm_eval.tasks import TaskManager
 
-import hf_distscale
 from eval_helpers import exported_dataset, seed_folder, trained_population
+from hf_distscale.data import write_counting_tasks
 from hf_distscale.evaluation import evaluate_population
 
 torch.set_num_threads(1)
-TASKS = Path(hf_distscale.__file__).parent / "lm_eval_tasks"
+TASKS = write_counting_tasks()
 
 
 def test_lm_eval_task_em_matches_hf_distscale_eval(tmp_path):

@@ -25,12 +25,12 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 import hf_distscale
+from hf_distscale.data.lm_eval_tasks import lm_eval_task_folders
 from hf_distscale.evaluation.loop import evaluate_models
 from hf_distscale.evaluation.models import ModelRef, model_folder, resolve_models
 from hf_distscale.formats.results import write_table
 
 PACKAGE = Path(hf_distscale.__file__).parent
-OUR_TASKS = PACKAGE / "lm_eval_tasks"
 METRIC = PACKAGE / "metrics" / "multiple_choice"
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.json")
 
@@ -51,11 +51,11 @@ def build_tasks(tasks: list[str], num_fewshot: int | None = None) -> dict[str, d
     """
     from lm_eval.tasks import TaskManager  # lm_eval is heavy: imported only when tasks are built
 
-    manager = TaskManager(include_path=str(OUR_TASKS), include_defaults=False)
+    manager = TaskManager(include_path=lm_eval_task_folders(), include_defaults=False)
     if not set(tasks) <= set(manager.all_tasks):
         print("indexing lm-eval's own tasks for a name that is not ours (10-20 s)...",
               file=sys.stderr)
-        manager = TaskManager(include_path=str(OUR_TASKS), include_defaults=True)
+        manager = TaskManager(include_path=lm_eval_task_folders(), include_defaults=True)
     for name in tasks:
         if name not in manager.all_tasks:
             close = difflib.get_close_matches(name, manager.all_tasks, n=5, cutoff=0.6)
