@@ -42,7 +42,7 @@ def run_lm_demo(out_dir: str | Path = "outputs/demo-lm", processes: int | None =
     from hf_distscale.demo import default_processes
     from hf_distscale.evaluation.lm_eval_run import evaluate_lm_population
     from hf_distscale.leaderboard.build import build_leaderboard
-    from hf_distscale.training.lm_trainer import load_lm_preset
+    from hf_distscale.training.lm_objective import load_lm_preset
     from hf_distscale.training.tiny_base import train_tiny_base, write_corpus
 
     processes = default_processes() if processes is None else processes
