@@ -190,16 +190,6 @@ class SeedJob:
         return seed_dir(out_dir, self.population, self.scale, self.init_seed)
 
 
-def resume_step(directory: Path, job: SeedJob) -> int:
-    """The step an unfinished seed resumes from; a corrupt checkpoint is reported and dropped (step 0)."""
-    try:
-        return checkpoint_step(directory / "checkpoint")
-    except CheckpointError as err:
-        logger.warning("%s; restarting seed %d of scale %s from step 0", err, job.init_seed, job.scale)
-        remove_checkpoint(directory / "checkpoint")
-        return 0
-
-
 @dataclass(frozen=True)
 class SeedRunner:
     """Trains seed jobs into their seed folders, one seed or one stack of one scale's seeds at a time.
@@ -217,16 +207,29 @@ class SeedRunner:
     compile: bool = False
     progress: bool = True
 
-    def run(self, jobs: list[SeedJob]) -> list[dict]:
-        """Train the unfinished `jobs` together (resuming from their checkpoints); every job's record."""
+    def unfinished(self, jobs: list[SeedJob]) -> tuple[list[dict], list[tuple[int, SeedJob]]]:
+        """The records of the finished `jobs`, and (resume step, job) of the others; a corrupt
+        checkpoint is reported and dropped (step 0)."""
         records, pending = [], []
         for job in jobs:
-            record = finished_record(job.directory(self.out_dir), job.data_seed)
+            directory = job.directory(self.out_dir)
+            record = finished_record(directory, job.data_seed)
             if record is not None:
                 records.append(record)
-            else:
-                resume_step(job.directory(self.out_dir), job)  # drops a corrupt checkpoint
-                pending.append(job)
+                continue
+            try:
+                pending.append((checkpoint_step(directory / "checkpoint"), job))
+            except CheckpointError as err:
+                logger.warning("%s; restarting seed %d of scale %s from step 0", err, job.init_seed,
+                               job.scale)
+                remove_checkpoint(directory / "checkpoint")
+                pending.append((0, job))
+        return records, pending
+
+    def run(self, jobs: list[SeedJob]) -> list[dict]:
+        """Train the unfinished `jobs` together (resuming from their checkpoints); every job's record."""
+        records, pending = self.unfinished(jobs)
+        pending = [job for _, job in pending]
         if not pending:
             return records
         runs = [SeedRun(job.data_seed, job.directory(self.out_dir) / "checkpoint", self.open_tracker(job))
@@ -292,24 +295,20 @@ def stack_size(scale: Scale, task: CountingTask, training: TrainingConfig, preci
     return wanted
 
 
-def plan_stacks(out_dir, jobs: list[SeedJob], task, training, precision, device, requested,
+def plan_stacks(runner: SeedRunner, jobs: list[SeedJob], task, requested,
                 num_processes) -> tuple[list[dict], list[list[SeedJob]]]:
     """Records of finished seeds, and the stacks left to train: per scale, the unfinished seeds
     grouped by resume step (a stack shares one LR schedule), at most `stack_size` per stack."""
     finished, stacks = [], []
     for scale in dict.fromkeys(job.start.scale for job in jobs):
-        pending, by_seed = [], {}
-        for job in (job for job in jobs if job.start.scale == scale):
-            record = finished_record(job.directory(out_dir), job.data_seed)
-            if record is not None:
-                finished.append(record)
-            else:
-                pending.append((resume_step(job.directory(out_dir), job), job.init_seed, job.data_seed))
-                by_seed[job.init_seed] = job
+        records, pending = runner.unfinished([job for job in jobs if job.start.scale == scale])
+        finished += records
         if pending:
-            size = stack_size(scale, task, training, precision, device, requested, len(pending),
-                              num_processes)
-            stacks += [[by_seed[seed] for seed, _ in group] for group in stack_groups(pending, size)]
+            size = stack_size(scale, task, runner.training, runner.precision, runner.device, requested,
+                              len(pending), num_processes)
+            by_seed = {job.init_seed: job for _, job in pending}
+            groups = stack_groups([(step, job.init_seed, job.data_seed) for step, job in pending], size)
+            stacks += [[by_seed[seed] for seed, _ in group] for group in groups]
     return finished, stacks
 
 
@@ -358,21 +357,8 @@ def train_population(
         raise ValueError(f"--seeds-per-process: {seeds_per_process} must be at least 1 (or 'auto')")
     if seeds_per_process is None and accelerator.device.type != "cuda":
         seeds_per_process = 1
-    jobs = [SeedJob(population, scale.name, scale.index, seed, data_seed, FreshStart(scale, task))
-            for scale in chosen for seed, data_seed in pairs]
-    finished, groups, workers = [], [[job] for job in jobs], 0
-    if seeds_per_process != 1:
-        plan = None
-        if accelerator.is_main_process:
-            try:
-                plan = plan_stacks(out_dir, jobs, task, training, precision, accelerator.device,
-                                   seeds_per_process, accelerator.num_processes)
-            except ValueError as err:  # every process must fail, not wait for the plan
-                plan = str(err)
-        plan = broadcast_object_list([plan])[0]
-        if isinstance(plan, str):
-            raise ValueError(plan)
-        finished, groups = plan
+    stacked, workers = seeds_per_process != 1, 0
+    if stacked:
         workers = default_data_workers(accelerator.device, accelerator.num_processes) \
             if data_workers is None else data_workers
 
@@ -380,8 +366,21 @@ def train_population(
         return seed_record(population, job.start.scale, preset, task, precision, job.init_seed,
                            job.data_seed, summary)
 
-    runner = SeedRunner(Path(out_dir), counting_objective(task, training, precision, accelerator.device,
-                                                          workers),
-                        training, record, precision, accelerator.device, stacked=seeds_per_process != 1,
-                        compile=compile, progress=progress)
-    return runner.run_share(population, groups, accelerator, finished)
+    objective = counting_objective(task, training, precision, accelerator.device, workers)
+    runner = SeedRunner(Path(out_dir), objective, training, record, precision, accelerator.device,
+                        stacked=stacked, compile=compile, progress=progress)
+    jobs = [SeedJob(population, scale.name, scale.index, seed, data_seed, FreshStart(scale, task))
+            for scale in chosen for seed, data_seed in pairs]
+    if not stacked:
+        return runner.run_share(population, [[job] for job in jobs], accelerator)
+    plan = None
+    if accelerator.is_main_process:
+        try:
+            plan = plan_stacks(runner, jobs, task, seeds_per_process, accelerator.num_processes)
+        except ValueError as err:  # every process must fail, not wait for the plan
+            plan = str(err)
+    plan = broadcast_object_list([plan])[0]
+    if isinstance(plan, str):
+        raise ValueError(plan)
+    finished, stacks = plan
+    return runner.run_share(population, stacks, accelerator, finished)

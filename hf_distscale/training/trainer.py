@@ -155,11 +155,6 @@ class OneSeed:
                 "schedule": self.schedule.state_dict()}
 
 
-def fresh_state() -> dict:
-    """A seed's scalar training state: what a checkpoint carries beside the step, RNG and tensors."""
-    return {"full_em_streak": 0, "em": math.nan, "elapsed_s": 0.0, "recent_losses": []}
-
-
 def train(models: list, runs: list[SeedRun], objective: Objective, training, on_finished=None, *,
           learner=OneSeed, precision: str = "fp32", compile: bool = False,
           device: torch.device = torch.device("cpu"), progress: bool = True,
@@ -180,9 +175,10 @@ def train(models: list, runs: list[SeedRun], objective: Objective, training, on_
         torch.set_rng_state(saved[0]["rng"])
     learner = learner(models, saved, training, device, compile=compile)
     del models
-    states = [fresh_state() for _ in runs]
-    for state, old in zip(states, saved):
-        state.update({key: value for key, value in (old or {}).items() if key in state})
+    states = []  # each seed's scalar state: what its checkpoint carries beside step, RNG and tensors
+    for old in saved:
+        state = {"full_em_streak": 0, "em": math.nan, "elapsed_s": 0.0, "recent_losses": []}
+        states.append({**state, **{key: value for key, value in (old or {}).items() if key in state}})
     started = [time.perf_counter() - state["elapsed_s"] for state in states]
     active = list(range(len(runs)))  # learner row -> index into `runs`
     summaries: list[dict | None] = [None] * len(runs)
