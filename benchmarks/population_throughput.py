@@ -5,7 +5,7 @@
 
 For each scale, in the same run: seed-steps/s of our per-seed loop
 (`train_seed`, K=1), of transformers' `Trainer` on the same model and
-batches, and of stacks of K seeds (`train_stack`) for K in the size's list
+batches, and of stacks of K seeds (`trainer.train` with `SeedStack`) for K in the size's list
 that fit the free memory (plus the largest K that fits, when it is below the
 next listed K). Rates are steady state: the time between the first and the
 last loss log (each follows a device sync) of a run long enough to take about
@@ -44,8 +44,8 @@ from hf_distscale.training import TrainingConfig, train_seed, trainer
 from hf_distscale.training.memory import stack_budget
 from hf_distscale.training.population import DEFAULT_PRECISION
 from hf_distscale.training.stack_data import default_data_workers, stack_batches
-from hf_distscale.training.stacked import StackSeed, train_stack
-from hf_distscale.training.trainer import build_model
+from hf_distscale.training.stacked import SeedStack
+from hf_distscale.training.trainer import SeedRun, build_model, counting_objective
 
 # (preset, family, scale, stack sizes K) per size; `log_every` is the steps between the clock's marks.
 SIZES = {
@@ -137,9 +137,11 @@ def stack_run(config, task, k, precision, device, workers, compile=False):
     def run(training):
         clock = StepClock()
         with tempfile.TemporaryDirectory() as tmp:
-            seeds = [StackSeed(i, i, Path(tmp) / f"seed-{i}", clock if i == 0 else None) for i in range(k)]
-            train_stack(config, task, training, seeds, lambda *finished: None, precision=precision,
-                        compile=compile, device=device, data_workers=workers, progress=False)
+            runs = [SeedRun(i, Path(tmp) / f"seed-{i}", clock if i == 0 else None) for i in range(k)]
+            trainer.train([build_model(config, i) for i in range(k)], runs,
+                          counting_objective(task, training, precision, device, workers), training,
+                          learner=SeedStack, precision=precision, compile=compile, device=device,
+                          progress=False)
         return clock.steps_per_second()
     return run
 

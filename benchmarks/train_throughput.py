@@ -27,7 +27,8 @@ from hf_distscale.models import llama_config, select_scales
 from hf_distscale.models.cost import ASSUMED_H100_FLOPS, flops_per_token, gpu_hours, matmul_peak
 from hf_distscale.tasks import CountingTask
 from hf_distscale.training import TrainingConfig, train_seed
-from hf_distscale.training.trainer import build_model, to_tensors
+from hf_distscale.training.stack_data import stack_batches
+from hf_distscale.training.trainer import build_model
 
 CASES = [("reduced", "cpu_depth", "l1"), ("reduced", "cpu_depth", "l2"), ("paper", "fixed_depth", "h64")]
 PAPER_FAMILIES = ("fixed_depth", "fixed_width", "fixed_params")
@@ -39,9 +40,8 @@ class StreamRows(Dataset):
 
     def __init__(self, task: CountingTask, steps: int, batch_size: int):
         self.rows = []
-        for step in range(steps):
-            input_ids, labels = to_tensors(task.training_batch(0, step, batch_size), torch.device("cpu"))
-            self.rows += [{"input_ids": i, "labels": l} for i, l in zip(input_ids, labels)]
+        for input_ids, labels in stack_batches(task, [0], batch_size, 0, steps, torch.device("cpu")):
+            self.rows += [{"input_ids": i, "labels": l} for i, l in zip(input_ids[0], labels[0])]
 
     def __len__(self):
         return len(self.rows)

@@ -35,7 +35,7 @@ from hf_distscale.hub import stage_all
 from hf_distscale.leaderboard import build_site
 from hf_distscale.presets import available_presets, load_preset
 from hf_distscale.training import parse_seeds, train_population
-from hf_distscale.training.lm_trainer import available_lm_presets, load_lm_preset
+from hf_distscale.training.lm_objective import available_lm_presets, load_lm_preset
 from hf_distscale.training.reinit_population import build_reinit_population
 from hf_distscale.training.tiny_base import train_tiny_base, write_corpus
 

@@ -3,7 +3,6 @@
 from hf_distscale.training.config import TrainingConfig
 from hf_distscale.training.population import train_population
 from hf_distscale.training.seeds import parse_seeds
-from hf_distscale.training.stacked import train_stack
-from hf_distscale.training.trainer import train_seed
+from hf_distscale.training.trainer import train, train_seed
 
-__all__ = ["TrainingConfig", "parse_seeds", "train_population", "train_seed", "train_stack"]
+__all__ = ["TrainingConfig", "parse_seeds", "train", "train_population", "train_seed"]

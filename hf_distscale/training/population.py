@@ -9,21 +9,25 @@ Layout (read by every later stage):
         seed_record.json                    written last, atomically: "this seed is finished"
         checkpoint/                         only while unfinished
 
-Seeds are independent runs (no DDP, no gradient averaging), and the records
-are collected with `gather_object`. A process trains its seeds one at a time
-(the CPU default: each process takes every `num_processes`-th (scale, seed)
-job by `process_index`) or K at a time as one batched computation
-(`stacked.py`, the CUDA default): the main process groups each scale's
-unfinished seeds into stacks of at most K seeds at the same resume step, and
-each process takes every `num_processes`-th stack. Either way every seed
-ends as the same standard model folder and `seed_record.json`.
+A seed is a `SeedJob` (population, scale, init and data seed, and how its
+weights start) and every population, counting or reinit, trains its jobs
+through one `SeedRunner`. Seeds are independent runs (no DDP, no gradient
+averaging), and the records are collected with `gather_object`. A process
+trains its seeds one at a time (the CPU default: each process takes every
+`num_processes`-th job by `process_index`) or K at a time as one batched
+computation (`stacked.py`, the CUDA default): the main process groups each
+scale's unfinished seeds into stacks of at most K seeds at the same resume
+step, and each process takes every `num_processes`-th stack. Either way
+every seed ends as the same standard model folder and `seed_record.json`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import torch
 from accelerate import Accelerator
@@ -39,9 +43,11 @@ from hf_distscale.training.checkpoint import (
 from hf_distscale.training.config import TrainingConfig
 from hf_distscale.training.memory import stack_budget
 from hf_distscale.training.stack_data import default_data_workers
-from hf_distscale.training.stacked import StackSeed, stack_groups, train_stack
+from hf_distscale.training.stacked import SeedStack, stack_groups
 from hf_distscale.training.tracking import JSONLTracker
-from hf_distscale.training.trainer import train_seed
+from hf_distscale.training.trainer import (
+    Objective, OneSeed, SeedRun, build_model, counting_objective, train,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -148,55 +154,124 @@ def save_model_folder(model, directory: Path) -> None:
     save_file(weights, directory / "model.safetensors", metadata={"format": "pt"})
 
 
-def run_seed(out_dir, population, scale, preset, task, training, precision, seed, data_seed,
-             compile, device, progress) -> dict:
-    """Train one seed unless it is finished; resume from its checkpoint if it has one."""
-    directory = seed_dir(out_dir, population, scale.name, seed)
-    record = finished_record(directory, data_seed)
-    if record is not None:
-        return record
-    tracker = open_tracker(directory, population, scale, seed, data_seed, precision, training)
-    kwargs = dict(init_seed=seed, data_seed=data_seed, precision=precision, compile=compile,
-                  device=device, tracker=tracker, progress=progress,
-                  description=f"{scale.name} seed {seed}")
-    config = llama_config(scale, task)
-    try:
-        model, summary = train_seed(config, task, training, directory / "checkpoint", **kwargs)
-    except CheckpointError as err:
-        logger.warning("%s; restarting seed %d of scale %s from step 0", err, seed, scale.name)
-        remove_checkpoint(directory / "checkpoint")
-        model, summary = train_seed(config, task, training, directory / "checkpoint", **kwargs)
-    tracker.finish()
-    record = seed_record(population, scale, preset, task, precision, seed, data_seed, summary)
-    return finish_seed(directory, model, task, record)
+@dataclass(frozen=True)
+class FreshStart:
+    """Weights drawn from scratch under the init seed, for one scale of a family."""
+
+    scale: Scale
+    task: CountingTask
+
+    def model(self, init_seed: int):
+        return build_model(llama_config(self.scale, self.task), init_seed)
+
+    def tokenizer(self):
+        return build_tokenizer(self.task)
+
+    def stored(self, model):
+        return model
+
+    def describe(self) -> dict:
+        return {"scale": self.scale.to_dict()}
 
 
-def open_tracker(directory: Path, population: str, scale: Scale, seed: int, data_seed: int,
-                 precision: str, training: TrainingConfig) -> JSONLTracker:
-    """The seed's JSONL tracker, its first line the run's configuration."""
-    tracker = JSONLTracker(f"{population}/{scale.name}/seed-{seed:04d}", directory)
-    tracker.store_init_configuration({"scale": scale.to_dict(), "seed": seed, "data_seed": data_seed,
-                                      "precision": precision, "training": training.to_dict()})
-    return tracker
+@dataclass(frozen=True)
+class SeedJob:
+    """One seed of a population: where it goes, its init and data seeds, and how its weights start
+    (`FreshStart`, or `reinit_population.ReinitStart`)."""
+
+    population: str
+    scale: str
+    scale_index: int
+    init_seed: int
+    data_seed: int
+    start: object
+
+    def directory(self, out_dir: Path) -> Path:
+        return seed_dir(out_dir, self.population, self.scale, self.init_seed)
 
 
-def finish_seed(directory: Path, model, task: CountingTask, record: dict) -> dict:
-    """Write a trained seed's model folder and tokenizer, then its record (last), then drop its checkpoint."""
-    save_model_folder(model, directory)
-    build_tokenizer(task).save_pretrained(directory)
-    write_atomic(directory / RECORD, (json.dumps(record, indent=2) + "\n").encode())
-    remove_checkpoint(directory / "checkpoint")
-    return record
+@dataclass(frozen=True)
+class SeedRunner:
+    """Trains seed jobs into their seed folders, one seed or one stack of one scale's seeds at a time.
 
+    `record(job, model, summary)` is a finished seed's `seed_record.json`.
+    """
 
-def resume_step(directory: Path, scale: Scale, seed: int) -> int:
-    """The step an unfinished seed resumes from; a corrupt checkpoint is reported and dropped (step 0)."""
-    try:
-        return checkpoint_step(directory / "checkpoint")
-    except CheckpointError as err:
-        logger.warning("%s; restarting seed %d of scale %s from step 0", err, seed, scale.name)
-        remove_checkpoint(directory / "checkpoint")
-        return 0
+    out_dir: Path
+    objective: Objective
+    training: object
+    record: Callable
+    precision: str
+    device: torch.device
+    stacked: bool = False
+    compile: bool = False
+    progress: bool = True
+
+    def unfinished(self, jobs: list[SeedJob]) -> tuple[list[dict], list[tuple[int, SeedJob]]]:
+        """The records of the finished `jobs`, and (resume step, job) of the others; a corrupt
+        checkpoint is reported and dropped (step 0)."""
+        records, pending = [], []
+        for job in jobs:
+            directory = job.directory(self.out_dir)
+            record = finished_record(directory, job.data_seed)
+            if record is not None:
+                records.append(record)
+                continue
+            try:
+                pending.append((checkpoint_step(directory / "checkpoint"), job))
+            except CheckpointError as err:
+                logger.warning("%s; restarting seed %d of scale %s from step 0", err, job.init_seed,
+                               job.scale)
+                remove_checkpoint(directory / "checkpoint")
+                pending.append((0, job))
+        return records, pending
+
+    def run(self, jobs: list[SeedJob]) -> list[dict]:
+        """Train the unfinished `jobs` together (resuming from their checkpoints); every job's record."""
+        records, pending = self.unfinished(jobs)
+        pending = [job for _, job in pending]
+        if not pending:
+            return records
+        runs = [SeedRun(job.data_seed, job.directory(self.out_dir) / "checkpoint", self.open_tracker(job))
+                for job in pending]
+
+        def finished(index: int, model, summary: dict) -> None:
+            job, directory = pending[index], pending[index].directory(self.out_dir)
+            runs[index].tracker.finish()
+            save_model_folder(job.start.stored(model), directory)
+            job.start.tokenizer().save_pretrained(directory)
+            record = self.record(job, model, summary)
+            write_atomic(directory / RECORD, (json.dumps(record, indent=2) + "\n").encode())
+            remove_checkpoint(directory / "checkpoint")
+            records.append(record)
+
+        first = pending[0]
+        description = (f"{first.scale} seeds {first.init_seed}-{pending[-1].init_seed} (stack of "
+                       f"{len(pending)})" if self.stacked else f"{first.scale} seed {first.init_seed}")
+        train([job.start.model(job.init_seed) for job in pending], runs, self.objective, self.training,
+              finished, learner=SeedStack if self.stacked else OneSeed, precision=self.precision,
+              compile=self.compile, device=self.device, progress=self.progress, description=description)
+        return records
+
+    def open_tracker(self, job: SeedJob) -> JSONLTracker:
+        """The seed's JSONL tracker, its first line the run's configuration."""
+        tracker = JSONLTracker(f"{job.population}/{job.scale}/seed-{job.init_seed:04d}",
+                               job.directory(self.out_dir))
+        tracker.store_init_configuration({**job.start.describe(), "seed": job.init_seed,
+                                          "data_seed": job.data_seed, "precision": self.precision,
+                                          "training": self.training.to_dict()})
+        return tracker
+
+    def run_share(self, population: str, groups: list[list[SeedJob]], accelerator,
+                  finished: list[dict] = ()) -> list[dict]:
+        """This process's share of `groups` (every `num_processes`-th); every process returns all
+        records, `finished` ones (the main process's) included, sorted by scale and seed."""
+        records = list(finished) if accelerator.is_main_process else []
+        mine = groups[accelerator.process_index::accelerator.num_processes]
+        for jobs in tqdm(mine, desc=f"{population} [rank {accelerator.process_index}]",
+                         disable=not self.progress, position=accelerator.process_index):
+            records += self.run(jobs)
+        return sorted(gather_object(records), key=lambda r: (r["scale_index"], r["seed"]))
 
 
 def stack_size(scale: Scale, task: CountingTask, training: TrainingConfig, precision: str,
@@ -220,47 +295,21 @@ def stack_size(scale: Scale, task: CountingTask, training: TrainingConfig, preci
     return wanted
 
 
-def plan_stacks(out_dir, population, chosen, pairs, task, training, precision, device,
-                requested, num_processes) -> tuple[list[dict], list[tuple[Scale, list]]]:
+def plan_stacks(runner: SeedRunner, jobs: list[SeedJob], task, requested,
+                num_processes) -> tuple[list[dict], list[list[SeedJob]]]:
     """Records of finished seeds, and the stacks left to train: per scale, the unfinished seeds
     grouped by resume step (a stack shares one LR schedule), at most `stack_size` per stack."""
     finished, stacks = [], []
-    for scale in chosen:
-        pending = []
-        for seed, data_seed in pairs:
-            directory = seed_dir(out_dir, population, scale.name, seed)
-            record = finished_record(directory, data_seed)
-            if record is not None:
-                finished.append(record)
-            else:
-                pending.append((resume_step(directory, scale, seed), seed, data_seed))
+    for scale in dict.fromkeys(job.start.scale for job in jobs):
+        records, pending = runner.unfinished([job for job in jobs if job.start.scale == scale])
+        finished += records
         if pending:
-            size = stack_size(scale, task, training, precision, device, requested, len(pending),
-                              num_processes)
-            stacks += [(scale, group) for group in stack_groups(pending, size)]
+            size = stack_size(scale, task, runner.training, runner.precision, runner.device, requested,
+                              len(pending), num_processes)
+            by_seed = {job.init_seed: job for _, job in pending}
+            groups = stack_groups([(step, job.init_seed, job.data_seed) for step, job in pending], size)
+            stacks += [[by_seed[seed] for seed, _ in group] for group in groups]
     return finished, stacks
-
-
-def run_stack(out_dir, population, scale, preset, task, training, precision, group, compile,
-              device, data_workers, progress) -> list[dict]:
-    """Train one stack of unfinished seeds of one scale, [(seed, data seed), ...], as one computation."""
-    records = []
-
-    def finished(seed: StackSeed, model, summary: dict) -> None:
-        seed.tracker.finish()
-        record = seed_record(population, scale, preset, task, precision, seed.init_seed,
-                             seed.data_seed, summary)
-        records.append(finish_seed(seed.checkpoint_dir.parent, model, task, record))
-
-    seeds = []
-    for seed, data_seed in group:
-        directory = seed_dir(out_dir, population, scale.name, seed)
-        tracker = open_tracker(directory, population, scale, seed, data_seed, precision, training)
-        seeds.append(StackSeed(seed, data_seed, directory / "checkpoint", tracker))
-    train_stack(llama_config(scale, task), task, training, seeds, finished, precision=precision,
-                compile=compile, device=device, data_workers=data_workers, progress=progress,
-                description=f"{scale.name} seeds {group[0][0]}-{group[-1][0]} (stack of {len(group)})")
-    return records
 
 
 def train_population(
@@ -308,34 +357,30 @@ def train_population(
         raise ValueError(f"--seeds-per-process: {seeds_per_process} must be at least 1 (or 'auto')")
     if seeds_per_process is None and accelerator.device.type != "cuda":
         seeds_per_process = 1
-    desc = f"{population} [rank {accelerator.process_index}]"
-    records = []
-    if seeds_per_process == 1:
-        jobs = [(scale, seed, data_seed) for scale in chosen for seed, data_seed in pairs]
-        mine = jobs[accelerator.process_index::accelerator.num_processes]
-        for scale, seed, data_seed in tqdm(mine, desc=desc, disable=not progress,
-                                           position=accelerator.process_index):
-            records.append(run_seed(out_dir, population, scale, preset, task, training, precision,
-                                    seed, data_seed, compile, accelerator.device, progress))
-    else:
-        plan = None
-        if accelerator.is_main_process:
-            try:
-                plan = plan_stacks(out_dir, population, chosen, pairs, task, training, precision,
-                                   accelerator.device, seeds_per_process, accelerator.num_processes)
-            except ValueError as err:  # every process must fail, not wait for the plan
-                plan = str(err)
-        plan = broadcast_object_list([plan])[0]
-        if isinstance(plan, str):
-            raise ValueError(plan)
-        finished, stacks = plan
-        records += finished if accelerator.is_main_process else []
+    stacked, workers = seeds_per_process != 1, 0
+    if stacked:
         workers = default_data_workers(accelerator.device, accelerator.num_processes) \
             if data_workers is None else data_workers
-        mine = stacks[accelerator.process_index::accelerator.num_processes]
-        for scale, group in tqdm(mine, desc=desc, disable=not progress,
-                                 position=accelerator.process_index):
-            records += run_stack(out_dir, population, scale, preset, task, training, precision,
-                                 group, compile, accelerator.device, workers, progress)
-    everything = gather_object(records)
-    return sorted(everything, key=lambda r: (r["scale_index"], r["seed"]))
+
+    def record(job: SeedJob, model, summary: dict) -> dict:
+        return seed_record(population, job.start.scale, preset, task, precision, job.init_seed,
+                           job.data_seed, summary)
+
+    objective = counting_objective(task, training, precision, accelerator.device, workers)
+    runner = SeedRunner(Path(out_dir), objective, training, record, precision, accelerator.device,
+                        stacked=stacked, compile=compile, progress=progress)
+    jobs = [SeedJob(population, scale.name, scale.index, seed, data_seed, FreshStart(scale, task))
+            for scale in chosen for seed, data_seed in pairs]
+    if not stacked:
+        return runner.run_share(population, [[job] for job in jobs], accelerator)
+    plan = None
+    if accelerator.is_main_process:
+        try:
+            plan = plan_stacks(runner, jobs, task, seeds_per_process, accelerator.num_processes)
+        except ValueError as err:  # every process must fail, not wait for the plan
+            plan = str(err)
+    plan = broadcast_object_list([plan])[0]
+    if isinstance(plan, str):
+        raise ValueError(plan)
+    finished, stacks = plan
+    return runner.run_share(population, stacks, accelerator, finished)

@@ -1,9 +1,11 @@
 """Reinit populations: seeds made from pretrained causal LMs by re-initialisation + continued pretraining.
 
-Per seed: load the base, re-initialise the chosen parameters under the init
-seed (`reinit.py`), continue pretraining on the packed text in the data seed's
-order (`lm_trainer.py`), save a standard model folder with the base's
-tokenizer. The layout is the population layout of `population.py`:
+Per seed (a `SeedJob` starting from a `ReinitStart`, trained by the
+population's `SeedRunner`): load the base, re-initialise the chosen
+parameters under the init seed (`reinit.py`), continue pretraining on the
+packed text in the data seed's order (`lm_objective.py`), save a standard
+model folder with the base's tokenizer. The layout is the population layout
+of `population.py`:
 
     OUT/<population>/population.json      identity: bases (+ revision), reinit patterns,
                                           dataset, preset, training, precision
@@ -18,31 +20,23 @@ read back, and the records are collected with `gather_object`.
 
 from __future__ import annotations
 
-import json
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from accelerate import Accelerator
-from accelerate.utils import gather_object
-from tqdm.auto import tqdm
 from transformers import AutoModelForCausalLM
 
-from hf_distscale.training.checkpoint import CheckpointError, remove_checkpoint, sha256, write_atomic
-from hf_distscale.training.lm_trainer import LMTrainingConfig, train_causal_lm
+from hf_distscale.training.checkpoint import sha256
+from hf_distscale.training.lm_objective import LMTrainingConfig, text_objective
 from hf_distscale.training.population import (
-    RECORD, claim_population, finished_record, pair_data_seeds, resolve_precision, save_model_folder,
-    seed_dir,
+    SeedJob, SeedRunner, claim_population, pair_data_seeds, resolve_precision,
 )
 from hf_distscale.training.reinit import (
     base_name, check_causal_lm, default_patterns, load_base, load_tokenizer, reinit_parameters,
     select_parameters,
 )
 from hf_distscale.training.text_data import dataset_progress, load_texts, pack_texts
-from hf_distscale.training.tracking import JSONLTracker
-
-logger = logging.getLogger(__name__)
 
 FAMILY = "reinit"
 
@@ -81,68 +75,42 @@ def reinit_seed_model(base: str, revision: str | None, patterns: list[str] | Non
     return model, tokenizer, names
 
 
-def seed_record(population, scale_name, scale_index, preset, precision, seed, data_seed, model,
-                names, summary) -> dict:
-    """The `seed_record.json` of one finished reinit seed: the identity columns first."""
-    text = model.config.get_text_config()
-    return {
-        "population": population, "family": FAMILY, "scale": scale_name, "scale_index": scale_index,
-        "num_parameters": model.num_parameters(), "num_layers": text.num_hidden_layers,
-        "hidden_size": text.hidden_size, "seed": seed, "data_seed": data_seed,
-        "precision": precision, "preset": preset, "init_seed": seed,
-        "reinitialized_parameters": names, **summary,
-    }
-
-
 @dataclass(frozen=True)
-class SeedJob:
-    """One seed of one base: where the base is, how its scale is named, and the seeds."""
+class ReinitStart:
+    """A pretrained base LM with the parameters matching `patterns` (default: `default_patterns`)
+    re-drawn under the init seed. Training runs on fp32 weights; the seed's folder stores them in
+    the base's own dtype, so a bf16 base gives bf16 seeds."""
 
     base: str
     revision: str | None
     patterns: list[str] | None
-    scale_name: str
-    scale_index: int
-    stored_dtype: torch.dtype  # the base's weights dtype, which the seed's folder keeps
-    seed: int
-    data_seed: int
+    stored_dtype: torch.dtype
+
+    def model(self, init_seed: int):
+        return reinit_seed_model(self.base, self.revision, self.patterns, init_seed)[0]
+
+    def tokenizer(self):
+        return load_tokenizer(self.base, self.revision)
+
+    def stored(self, model):
+        model.config.dtype = self.stored_dtype
+        return model.to(device="cpu", dtype=self.stored_dtype)
+
+    def describe(self) -> dict:
+        return {"base": self.base}
 
 
-def run_reinit_seed(out_dir, population, job: SeedJob, preset, training, packed, precision, device,
-                    progress) -> dict:
-    """Build one seed unless it is finished; resume from its checkpoint if it has one.
-
-    Training runs on fp32 weights (bf16 autocast if asked); the folder stores
-    them in the base's own dtype, so a bf16 base gives bf16 seeds.
-    """
-    base, revision, patterns, scale_name, seed, data_seed = (
-        job.base, job.revision, job.patterns, job.scale_name, job.seed, job.data_seed)
-    directory = seed_dir(out_dir, population, scale_name, seed)
-    record = finished_record(directory, data_seed)
-    if record is not None:
-        return record
-    tracker = JSONLTracker(f"{population}/{scale_name}/seed-{seed:04d}", directory)
-    tracker.store_init_configuration({"base": base, "seed": seed, "data_seed": data_seed,
-                                      "precision": precision, "training": training.to_dict()})
-    kwargs = dict(data_seed=data_seed, precision=precision, device=device, tracker=tracker,
-                  progress=progress, description=f"{scale_name} seed {seed}")
-    model, tokenizer, names = reinit_seed_model(base, revision, patterns, seed)
-    try:
-        summary = train_causal_lm(model, packed, training, directory / "checkpoint", **kwargs)
-    except CheckpointError as err:
-        logger.warning("%s; restarting seed %d of %s from step 0", err, seed, scale_name)
-        remove_checkpoint(directory / "checkpoint")
-        model, tokenizer, names = reinit_seed_model(base, revision, patterns, seed)
-        summary = train_causal_lm(model, packed, training, directory / "checkpoint", **kwargs)
-    tracker.finish()
-    model.config.dtype = job.stored_dtype
-    save_model_folder(model.to(device="cpu", dtype=job.stored_dtype), directory)
-    tokenizer.save_pretrained(directory)
-    record = seed_record(population, scale_name, job.scale_index, preset, precision, seed, data_seed,
-                         model, names, summary)
-    write_atomic(directory / RECORD, (json.dumps(record, indent=2) + "\n").encode())
-    remove_checkpoint(directory / "checkpoint")
-    return record
+def seed_record(job: SeedJob, preset: str, precision: str, model, summary: dict) -> dict:
+    """The `seed_record.json` of one finished reinit seed: the identity columns first."""
+    text = model.config.get_text_config()
+    names = select_parameters(model, job.start.patterns or default_patterns(model))
+    return {
+        "population": job.population, "family": FAMILY, "scale": job.scale,
+        "scale_index": job.scale_index, "num_parameters": model.num_parameters(),
+        "num_layers": text.num_hidden_layers, "hidden_size": text.hidden_size, "seed": job.init_seed,
+        "data_seed": job.data_seed, "precision": precision, "preset": preset,
+        "init_seed": job.init_seed, "reinitialized_parameters": names, **summary,
+    }
 
 
 def build_reinit_population(
@@ -194,13 +162,11 @@ def build_reinit_population(
     }
     claim_population(out_dir, population, identity, accelerator)
 
-    jobs = [SeedJob(base, revision, patterns, base_name(base), index, config.dtype or torch.float32,
-                    seed, data_seed)
+    jobs = [SeedJob(population, base_name(base), index, seed, data_seed,
+                    ReinitStart(base, revision, patterns, config.dtype or torch.float32))
             for index, (base, config) in enumerate(zip(bases, configs)) for seed, data_seed in pairs]
-    mine = jobs[accelerator.process_index::accelerator.num_processes]
-    records = [run_reinit_seed(out_dir, population, job, preset, training, packed, precision,
-                               accelerator.device, progress)
-               for job in tqdm(mine, desc=f"{population} [rank {accelerator.process_index}]",
-                               disable=not progress, position=accelerator.process_index)]
-    everything = gather_object(records)
-    return sorted(everything, key=lambda r: (r["scale_index"], r["seed"]))
+    runner = SeedRunner(Path(out_dir), text_objective(packed, training, precision, accelerator.device),
+                        training, lambda job, model, summary: seed_record(job, preset, precision, model,
+                                                                          summary),
+                        precision, accelerator.device, progress=progress)
+    return runner.run_share(population, [[job] for job in jobs], accelerator)

@@ -18,14 +18,15 @@ from pathlib import Path
 
 import torch
 from datasets import Dataset
-from transformers import LlamaConfig, LlamaForCausalLM
+from transformers import LlamaConfig
 
 from hf_distscale.models.scales import HEAD_DIM, make_scale
 from hf_distscale.tasks.toy_knowledge import build_tokenizer, corpus_texts
 from hf_distscale.training.checkpoint import remove_checkpoint, write_atomic
-from hf_distscale.training.lm_trainer import LMTrainingConfig, load_lm_preset, train_causal_lm
+from hf_distscale.training.lm_objective import LMTrainingConfig, load_lm_preset, text_objective
 from hf_distscale.training.population import save_model_folder
 from hf_distscale.training.text_data import dataset_progress, pack_texts
+from hf_distscale.training.trainer import SeedRun, build_model, train
 
 BASE_RECORD = "base_record.json"
 
@@ -71,11 +72,10 @@ def _train_tiny_base(out_dir: Path, preset: str, progress: bool) -> Path:
     with dataset_progress(progress):
         packed = pack_texts(Dataset.from_dict({"text": texts}), tokenizer, "text",
                             training.block_size, training.eval_blocks)
-    torch.manual_seed(spec["init_seed"])
-    model = LlamaForCausalLM(tiny_config(spec, tokenizer, training.block_size))
-    summary = train_causal_lm(model, packed, training, out_dir / "checkpoint",
-                              data_seed=spec["init_seed"], progress=progress,
-                              description="tiny base")
+    model = build_model(tiny_config(spec, tokenizer, training.block_size), spec["init_seed"])
+    (summary,) = train([model], [SeedRun(spec["init_seed"], out_dir / "checkpoint")],
+                       text_objective(packed, training, "fp32", torch.device("cpu")), training,
+                       progress=progress, description="tiny base")
     save_model_folder(model, out_dir)
     tokenizer.save_pretrained(out_dir)
     record = {"preset": preset, "num_parameters": model.num_parameters(), **spec, **summary}
