@@ -11,6 +11,8 @@ import argparse
 import importlib
 import sys
 
+from hf_distscale.console import report_errors
+
 # Pipeline order: task -> training -> evaluation -> analysis -> hub -> leaderboard.
 STAGE_MODULES = [
     "hf_distscale.data.cli",
@@ -35,16 +37,6 @@ def build_parser() -> argparse.ArgumentParser:
     for name in STAGE_MODULES:
         importlib.import_module(name).register(subparsers)
     return parser
-
-
-def report_errors(prog: str, func, args: argparse.Namespace) -> int:
-    """Run `func(args)`; bad input (ValueError, FileNotFoundError) becomes one line and exit code 2."""
-    try:
-        func(args)
-    except (ValueError, FileNotFoundError) as err:
-        print(f"{prog}: error: {err}", file=sys.stderr)
-        return 2
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

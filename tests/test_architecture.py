@@ -18,6 +18,7 @@ PACKAGE = Path(hf_distscale.__file__).parent
 LAYERS = {
     "hf_distscale": 0,
     "hf_distscale.formats": 0,
+    "hf_distscale.console": 0,
     "hf_distscale.hub": 1,
     "hf_distscale.named_configs": 2,
     "hf_distscale.presets": 2,
