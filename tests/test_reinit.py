@@ -14,7 +14,7 @@ from safetensors.torch import load_file
 from transformers import AutoModelForCausalLM, AutoTokenizer, DistilBertConfig, GPTNeoXConfig, Qwen2Config
 
 from hf_distscale.cli import main
-from hf_distscale.formats.results import IDENTITY_COLUMNS
+from hf_distscale.formats.population import IDENTITY_COLUMNS
 from hf_distscale.hub.staging import stage_population
 from hf_distscale.training.reinit import default_patterns, load_base, reinit_parameters, select_parameters
 from hf_distscale.training.reinit_population import build_reinit_population, reinit_seed_model

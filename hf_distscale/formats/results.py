@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow
 import pyarrow.parquet as pq
 
-from hf_distscale.formats.population import IDENTITY_COLUMNS, RESULTS_FILE
+from hf_distscale.formats.population import IDENTITY_COLUMNS
 from hf_distscale.formats.versions import CURRENT, PARQUET_VERSION_KEY, check_version
 
 COUNTING_BENCHMARK = "counting"
@@ -39,19 +39,10 @@ COUNTING_METRICS = ("em", "em_answer_only", "token_accuracy", "nll_mean", "nll_s
 # Metric columns of multiple-choice (lm-eval) tasks; NaN on counting rows.
 MULTIPLE_CHOICE_METRICS = ("acc", "acc_norm", "nll_correct", "p_correct", "brier")
 
-# Column -> dtype, in table order. `em_generate` is NaN unless the generate() path ran.
+TEXT_IDENTITY = ("population", "family", "scale", "precision", "preset")
+# Column -> dtype, in table order: the seed's identity (formats.population), then what was measured. `em_generate` is NaN unless the generate() path ran.
 COLUMNS = {
-    "population": "string",
-    "family": "string",
-    "scale": "string",
-    "scale_index": "int64",
-    "num_parameters": "int64",
-    "num_layers": "int64",
-    "hidden_size": "int64",
-    "seed": "int64",
-    "data_seed": "int64",
-    "precision": "string",
-    "preset": "string",
+    **{name: "string" if name in TEXT_IDENTITY else "int64" for name in IDENTITY_COLUMNS},
     "benchmark": "string",
     "condition": "string",
     "test_length": "int64",

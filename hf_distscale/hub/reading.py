@@ -7,7 +7,6 @@ A population repo is read through its root files (`population.json`,
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +14,7 @@ from huggingface_hub import HfApi, hf_hub_download, snapshot_download
 
 from hf_distscale.formats.results import conform, read_parquet
 from hf_distscale.hub.errors import hub_errors, looks_like_path, no_such_path
+from hf_distscale.formats.versions import load_json
 from hf_distscale.formats.population import POPULATION_FILE, RESULTS_FILE, SEEDS_INDEX, parse_seed_uri
 
 
@@ -27,7 +27,7 @@ def is_population_repo(repo_id: str, revision: str | None = None) -> bool:
 def population_repo_identity(repo_id: str, revision: str | None = None) -> dict:
     """The repo's `population.json`: preset, task, training, family, precision."""
     with hub_errors(repo_id):
-        return json.loads(Path(hf_hub_download(repo_id, POPULATION_FILE, revision=revision)).read_text())
+        return load_json(hf_hub_download(repo_id, POPULATION_FILE, revision=revision), "population")
 
 
 def population_repo_seeds(repo_id: str, revision: str | None = None) -> pd.DataFrame:

@@ -12,7 +12,6 @@ state) is kept.
 from __future__ import annotations
 
 import io
-import json
 import os
 import shutil
 from pathlib import Path
@@ -23,7 +22,14 @@ from huggingface_hub import DatasetCard
 from hf_distscale.formats.results import conform
 from hf_distscale.hub.cards import population_card, results_card
 from hf_distscale.hub.errors import no_such_path
-from hf_distscale.formats.population import POPULATION_FILE, RESULTS_FILE, SEEDS_INDEX, finished_seeds, seeds_index
+from hf_distscale.formats.population import (
+    POPULATION_FILE,
+    RESULTS_FILE,
+    SEEDS_INDEX,
+    finished_seeds,
+    read_identity,
+    seeds_index,
+)
 
 UPLOAD_CACHE = ".cache"
 # Seed files that stay local: resume state of an unfinished run.
@@ -43,7 +49,7 @@ def stage_population(population_dir: str | Path, out_dir: str | Path, repo_id: s
     out_dir = Path(out_dir)
     staged_identity = out_dir / POPULATION_FILE
     if staged_identity.is_file():
-        check_same_population(json.loads(staged_identity.read_text()), None, identity,
+        check_same_population(read_identity(out_dir), None, identity,
                               population_dir.name, str(out_dir))
     seeds = seeds_index(population_dir)
     if seeds.empty:
@@ -71,7 +77,7 @@ def population_identity(population_dir: Path) -> dict:
             f"{population_dir} has no {POPULATION_FILE}, so it is not a population folder; give the "
             f"folder `hf-distscale train` wrote (OUT/<population>)"
         )
-    return json.loads(path.read_text())
+    return read_identity(population_dir)
 
 
 def check_same_population(existing: dict | None, existing_name: str | None, identity: dict, name: str,

@@ -23,7 +23,6 @@ every seed ends as the same standard model folder and `seed_record.json`.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +34,8 @@ from accelerate.utils import broadcast_object_list, gather_object
 from safetensors.torch import save_file
 from tqdm.auto import tqdm
 
+from hf_distscale.formats.population import POPULATION_FILE, SEED_RECORD, read_identity, read_seed_record
+from hf_distscale.formats.versions import dump_json
 from hf_distscale.models import Scale, count_parameters, llama_config, select_scales
 from hf_distscale.tasks import CountingTask, build_tokenizer
 from hf_distscale.training.checkpoint import (
@@ -51,8 +52,8 @@ from hf_distscale.training.trainer import (
 
 logger = logging.getLogger(__name__)
 
-RECORD = "seed_record.json"
-IDENTITY = "population.json"
+RECORD = SEED_RECORD
+IDENTITY = POPULATION_FILE
 PRECISIONS = ("fp32", "bf16")
 # Measured (README, benchmarks/train_throughput.py): on this AVX2 CPU bf16
 # matmuls are emulated and 20-100x slower than fp32; on GPUs bf16 is the usual choice.
@@ -82,7 +83,7 @@ def check_identity(out_dir: Path, population: str, identity: dict) -> None:
     path = Path(out_dir) / population / IDENTITY
     if not path.exists():
         return
-    existing = json.loads(path.read_text())
+    existing = read_identity(path.parent)
     if existing != identity:
         differ = sorted(k for k in set(existing) | set(identity) if existing.get(k) != identity.get(k))
         raise ValueError(
@@ -105,8 +106,7 @@ def claim_population(out_dir: Path, population: str, identity: dict, accelerator
     check_identity(out_dir, population, identity)
     if accelerator.is_main_process:
         (Path(out_dir) / population).mkdir(parents=True, exist_ok=True)
-        write_atomic(Path(out_dir) / population / IDENTITY,
-                     (json.dumps(identity, indent=2) + "\n").encode())
+        write_atomic(Path(out_dir) / population / IDENTITY, dump_json(identity, "population"))
     accelerator.wait_for_everyone()
 
 
@@ -129,7 +129,7 @@ def finished_record(directory: Path, data_seed: int) -> dict | None:
     path = directory / RECORD
     if not path.exists():
         return None
-    record = json.loads(path.read_text())
+    record = read_seed_record(directory)
     if record["data_seed"] != data_seed:
         raise ValueError(
             f"{path}: seed {record['seed']} was trained with data seed {record['data_seed']}, "
@@ -241,7 +241,7 @@ class SeedRunner:
             save_model_folder(job.start.stored(model), directory)
             job.start.tokenizer().save_pretrained(directory)
             record = self.record(job, model, summary)
-            write_atomic(directory / RECORD, (json.dumps(record, indent=2) + "\n").encode())
+            write_atomic(directory / RECORD, dump_json(record, "seed_record"))
             remove_checkpoint(directory / "checkpoint")
             records.append(record)
 

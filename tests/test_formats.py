@@ -1,0 +1,81 @@
+"""The on-disk contracts carry a format version; a version this code does not know is one line."""
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pyarrow
+import pyarrow.parquet as pq
+import pytest
+
+from hf_distscale.analysis.synthetic import synthetic_results
+from hf_distscale.formats import analysis, population, results, versions
+
+
+def small_table():
+    return results.conform(synthetic_results([0.2, 0.8], n_seeds=3))
+
+
+def test_results_table_round_trips_with_its_version(tmp_path):
+    table = small_table()
+    path = tmp_path / "results.parquet"
+    results.write_table(table, path)
+    metadata = pq.read_schema(path).metadata
+    assert metadata[versions.PARQUET_VERSION_KEY] == str(versions.CURRENT["results"]).encode()
+    pd.testing.assert_frame_equal(results.read_table(path), table)
+
+
+def test_unversioned_results_table_still_reads(tmp_path):
+    table = small_table()
+    path = tmp_path / "old.parquet"
+    table.to_parquet(path, index=False)
+    pd.testing.assert_frame_equal(results.read_table(path), table)
+
+
+def write_future_table(path):
+    arrow = pyarrow.Table.from_pandas(small_table(), preserve_index=False)
+    pq.write_table(arrow.replace_schema_metadata({versions.PARQUET_VERSION_KEY: b"99"}), path)
+
+
+def test_unknown_results_version_is_refused(tmp_path):
+    path = tmp_path / "future.parquet"
+    write_future_table(path)
+    with pytest.raises(ValueError, match="results format version 99 is not one this hf_distscale reads"):
+        results.read_table(path)
+
+
+def test_unknown_results_version_is_one_line_at_the_cli(tmp_path):
+    path = tmp_path / "future.parquet"
+    write_future_table(path)
+    run = subprocess.run([sys.executable, "-m", "hf_distscale.cli", "analyze", str(path), "--out",
+                          str(tmp_path / "analysis")], capture_output=True, text=True)
+    assert run.returncode == 2
+    assert run.stderr.count("\n") == 1 and "format version 99" in run.stderr
+    assert not (tmp_path / "analysis").exists()
+
+
+@pytest.mark.parametrize("kind, write, read", [
+    ("statistics", analysis.write_statistics, analysis.read_statistics),
+    ("claims", lambda folder, data: analysis.write_claims(folder, [data]),
+     lambda folder: analysis.read_claims(folder)[0]),
+])
+def test_analysis_files_are_versioned(tmp_path, kind, write, read):
+    path = write(tmp_path, {"metric": "em"})
+    assert json.loads(path.read_text())[versions.VERSION_KEY] == versions.CURRENT[kind]
+    assert read(tmp_path) == {"metric": "em"}
+    path.write_text(json.dumps({versions.VERSION_KEY: 7, "claims": [], "metric": "em"}))
+    with pytest.raises(ValueError, match=f"{kind} format version 7"):
+        read(tmp_path)
+
+
+def test_seed_record_of_an_old_population_reads_and_a_new_one_is_stamped(tmp_path):
+    folder = tmp_path / "l1" / "seed-0000"
+    folder.mkdir(parents=True)
+    record = {"seed": 0, "data_seed": 0}
+    (folder / population.SEED_RECORD).write_text(json.dumps(record))
+    assert population.read_seed_record(folder) == record
+    (folder / population.SEED_RECORD).write_bytes(versions.dump_json(record, "seed_record"))
+    assert json.loads((folder / population.SEED_RECORD).read_text())[versions.VERSION_KEY] == 1
+    assert population.read_seed_record(folder) == record
+    assert population.seed_subfolder("l1", 0) == "l1/seed-0000"
