@@ -12,7 +12,6 @@ from hf_distscale.hub.reading import (
     population_repo_identity,
     population_repo_seeds,
     read_results,
-    seed_folder,
 )
 from hf_distscale.hub.staging import stage_all, stage_dataset, stage_population, stage_results
 from hf_distscale.hub.transfer import (
@@ -37,7 +36,6 @@ __all__ = [
     "push_results",
     "push_space",
     "read_results",
-    "seed_folder",
     "seed_uri",
     "seeds_index",
     "stage_all",

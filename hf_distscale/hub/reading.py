@@ -15,7 +15,7 @@ from huggingface_hub import HfApi, hf_hub_download, snapshot_download
 from hf_distscale.formats.results import conform, read_parquet
 from hf_distscale.hub.errors import hub_errors, looks_like_path, no_such_path
 from hf_distscale.formats.versions import load_json
-from hf_distscale.formats.population import POPULATION_FILE, RESULTS_FILE, SEEDS_INDEX, parse_seed_uri
+from hf_distscale.formats.population import POPULATION_FILE, RESULTS_FILE, SEEDS_INDEX
 
 
 def is_population_repo(repo_id: str, revision: str | None = None) -> bool:
@@ -61,13 +61,6 @@ def download_model(repo_id: str, revision: str | None = None, weights: bool = Tr
             files = HfApi().list_repo_files(repo_id, revision=revision or "main")
             patterns.append("*.safetensors" if any(f.endswith(".safetensors") for f in files) else "*.bin")
         return Path(snapshot_download(repo_id, revision=revision or "main", allow_patterns=patterns))
-
-
-def seed_folder(model_path: str) -> Path:
-    """The local folder of a results-table `model_path`: `hf://...` seeds are downloaded."""
-    if model_path.startswith("hf://"):
-        return download_seed(*parse_seed_uri(model_path))
-    return Path(model_path)
 
 
 def read_results(source: str | Path, revision: str | None = None) -> pd.DataFrame:
