@@ -9,6 +9,14 @@ change to any stage, run `make demo` and then
 It prints one line per compared output and exits 1 if any value differs:
 the results table (every row and metric, `model_path` aside, since it names
 the folder), then the statistics and verdicts of every group.
+
+Training in fp32 is deterministic on one CPU model but not across them (the
+kernels differ), so on another CPU the continuous metrics drift in the third
+decimal while EM stays put. There, compare with
+the demo of the commit before the change, run on the same machine:
+
+    git worktree add ../baseline b85d54e && (cd ../baseline && hf-distscale demo)
+    python benchmarks/demo_reference.py outputs/demo --reference ../baseline/outputs/demo
 """
 
 from __future__ import annotations
@@ -65,7 +73,8 @@ def compare(demo_dir: Path, reference: Path = REFERENCE) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("demo_dir", type=Path, help="the folder `hf-distscale demo --out` wrote")
-    parser.add_argument("--reference", type=Path, default=REFERENCE)
+    parser.add_argument("--reference", type=Path, default=REFERENCE,
+                        help="a reference folder or another demo's output folder (default: the shipped reference)")
     args = parser.parse_args(argv)
     problems = compare(args.demo_dir, args.reference)
     for line in problems:
