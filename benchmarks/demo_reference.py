@@ -15,7 +15,7 @@ kernels differ), so on another CPU the continuous metrics drift in the third
 decimal while EM stays put. There, compare with
 the demo of the commit before the change, run on the same machine:
 
-    git worktree add ../baseline b85d54e && (cd ../baseline && hf-distscale demo)
+    git worktree add ../baseline b85d54e && (cd ../baseline && PYTHONPATH=. hf-distscale demo)
     python benchmarks/demo_reference.py outputs/demo --reference ../baseline/outputs/demo
 """
 
