@@ -39,8 +39,8 @@ def sorted_table(table: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values(list(table.columns[:min(len(table.columns), 12)])).reset_index(drop=True)
 
 
-def differences(reference: pd.DataFrame, candidate: pd.DataFrame, name: str) -> list[str]:
-    """Columns of `name` whose values differ (NaN equals NaN); [] when the tables are equal."""
+def differences(reference: pd.DataFrame, candidate: pd.DataFrame, name: str, rtol: float = 0.0) -> list[str]:
+    """Columns of `name` whose values differ (NaN equals NaN; numbers within `rtol`); [] when equal."""
     if list(reference.columns) != list(candidate.columns):
         return [f"{name}: columns differ: {sorted(set(reference.columns) ^ set(candidate.columns))}"]
     if len(reference) != len(candidate):
@@ -50,7 +50,7 @@ def differences(reference: pd.DataFrame, candidate: pd.DataFrame, name: str) -> 
     for column in reference.columns:
         left, right = reference[column], candidate[column]
         if pd.api.types.is_numeric_dtype(left) and pd.api.types.is_numeric_dtype(right):
-            same = np.array_equal(left.to_numpy(float), right.to_numpy(float), equal_nan=True)
+            same = np.allclose(left.to_numpy(float), right.to_numpy(float), rtol=rtol, atol=0.0, equal_nan=True)
         else:
             same = left.astype(str).tolist() == right.astype(str).tolist()
         if not same:
@@ -58,15 +58,15 @@ def differences(reference: pd.DataFrame, candidate: pd.DataFrame, name: str) -> 
     return out
 
 
-def compare(demo_dir: Path, reference: Path = REFERENCE) -> list[str]:
+def compare(demo_dir: Path, reference: Path = REFERENCE, rtol: float = 0.0) -> list[str]:
     """Every difference between the demo at `demo_dir` and the reference, as lines."""
     problems = differences(read_table(reference / "results.parquet").drop(columns="model_path"),
                            read_table(demo_dir / "results.parquet").drop(columns="model_path"),
-                           "results table")
+                           "results table", rtol)
     expected = read_statistics(reference / "analysis")
     found = read_statistics(demo_dir / "analysis")
     for name in TABLES:
-        problems += differences(pd.DataFrame(expected[name]), pd.DataFrame(found[name]), f"statistics {name}")
+        problems += differences(pd.DataFrame(expected[name]), pd.DataFrame(found[name]), f"statistics {name}", rtol)
     return problems
 
 
@@ -75,8 +75,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("demo_dir", type=Path, help="the folder `hf-distscale demo --out` wrote")
     parser.add_argument("--reference", type=Path, default=REFERENCE,
                         help="a reference folder or another demo's output folder (default: the shipped reference)")
+    parser.add_argument("--rtol", type=float, default=0.0,
+                        help="relative tolerance for numbers (default 0: value for value)")
     args = parser.parse_args(argv)
-    problems = compare(args.demo_dir, args.reference)
+    problems = compare(args.demo_dir, args.reference, args.rtol)
     for line in problems:
         print(line)
     print(f"{'identical to' if not problems else 'DIFFERS from'} the reference demo ({args.reference})")
