@@ -108,12 +108,20 @@ def test_single_scale_family_gets_no_top_seed_figure_and_a_warning(tmp_path):
     assert "top_seeds_fixed_depth.png" not in names
 
 
-def test_histograms_use_the_papers_lengths_when_present_otherwise_spread_lengths():
-    assert histogram_lengths(range(30, 101, 10)) == [50, 60, 70, 80, 90, 100]
-    assert histogram_lengths([16, 18, 20]) == [16, 18, 20]
-    assert histogram_lengths(range(16, 30)) == [16, 19, 21, 24, 26, 29]
+def test_histograms_show_every_length_up_to_eight_then_the_papers_lengths_or_spread_ones():
+    assert histogram_lengths([16, 18, 20, 22, 24, 26, 28]) == [16, 18, 20, 22, 24, 26, 28]
+    assert histogram_lengths(range(30, 101, 5)) == [50, 60, 70, 80, 90, 100]
+    assert histogram_lengths(range(16, 30)) == [16, 18, 20, 22, 23, 25, 27, 29]
     subjects = pd.DataFrame({"test_length": -1, "condition": [f"mmlu_{i:02d}" for i in range(57)]})
-    assert histogram_conditions(subjects) == ["mmlu_00", "mmlu_11", "mmlu_22", "mmlu_34", "mmlu_45", "mmlu_56"]
+    assert histogram_conditions(subjects) == [f"mmlu_{i:02d}" for i in range(0, 57, 8)]
+
+
+def test_histograms_always_show_the_condition_b_and_l_use():
+    lengths = range(30, 101, 5)
+    rows = pd.DataFrame({"test_length": list(lengths), "condition": [f"len{x}" for x in lengths]})
+    assert "len45" not in histogram_conditions(rows)
+    assert histogram_conditions(rows, keep="len45") == ["len45", "len50", "len60", "len70", "len80", "len90",
+                                                        "len100"]
 
 
 def test_multiple_choice_population_gets_its_figures(tmp_path):

@@ -12,8 +12,11 @@ passes that population's and benchmark's rows), written as PNG and SVG:
   successful mean against scale, one line per condition, with 95% bootstrap
   intervals (paper Figure 3);
 - `histograms_<family>`: histograms per scale (rows) and condition
-  (columns); the paper's lengths 50, 60, ..., 100 where the table has them,
-  otherwise up to 6 of the conditions, evenly spread (paper Figures 4-6).
+  (columns), every panel on the same x and y axes, with the failure and
+  success lines marked; every condition when there are at most 8, else the
+  paper's lengths 50, 60, ..., 100 where the table has them, otherwise 8
+  evenly spread, and always the condition B and L use; the title names
+  what was left out (paper Figures 4-6).
 
 Figures use matplotlib's object API (no pyplot state), which renders with Agg.
 """
@@ -31,10 +34,10 @@ from matplotlib.figure import Figure
 
 from hf_distscale.analysis.breakthrough import top_seeds
 from hf_distscale.analysis.schema import METRIC_LABELS, condition_order, scale_table
-from hf_distscale.analysis.thresholds import metric_info
+from hf_distscale.analysis.thresholds import metric_info, score_thresholds
 
 PAPER_HISTOGRAM_LENGTHS = (50, 60, 70, 80, 90, 100)
-MAX_HISTOGRAM_COLUMNS = 6
+MAX_HISTOGRAM_COLUMNS = 8
 # Beyond these, a figure stays readable at paper size (71 test lengths): violins show
 # MAX_VIOLIN_CONDITIONS chosen conditions, fraction lines get a colour bar instead of a legend.
 MAX_VIOLIN_CONDITIONS = 12
@@ -69,19 +72,24 @@ def histogram_lengths(test_lengths) -> list[int]:
     """Test lengths the histogram grid shows (rule in the module docstring)."""
     lengths = sorted(set(int(x) for x in test_lengths))
     paper = [x for x in PAPER_HISTOGRAM_LENGTHS if x in lengths]
-    if paper:
+    if len(lengths) > MAX_HISTOGRAM_COLUMNS and paper:
         return paper
     return [lengths[i] for i in _spread(len(lengths))]
 
 
-def histogram_conditions(rows: pd.DataFrame) -> list[str]:
-    """Conditions the histogram grid shows: `histogram_lengths` for counting, else up to 6 spread ones."""
+def histogram_conditions(rows: pd.DataFrame, keep: str | None = None) -> list[str]:
+    """Conditions the histogram grid shows: `histogram_lengths` for counting, else up to 8 spread ones;
+    `keep` (the condition B and L use) is always among them."""
     conditions = condition_order(rows)
     lengths = rows.drop_duplicates("condition").set_index("condition")["test_length"]
     if (lengths[conditions] >= 0).all():
         chosen = set(histogram_lengths(lengths))
-        return [c for c in conditions if lengths[c] in chosen]
-    return [conditions[i] for i in _spread(len(conditions))]
+        shown = [c for c in conditions if lengths[c] in chosen]
+    else:
+        shown = [conditions[i] for i in _spread(len(conditions))]
+    if keep in conditions and keep not in shown:
+        shown = [c for c in conditions if c in shown or c == keep]
+    return shown
 
 
 def _spread(count: int, most: int = MAX_HISTOGRAM_COLUMNS) -> list[int]:
@@ -256,19 +264,25 @@ def _condition_colorbar(figure: Figure, axes, table: pd.DataFrame, conditions: l
     bar.set_label("test length" if counting else f"condition (1-{len(conditions)}, in order)")
 
 
-def plot_histograms(results: pd.DataFrame, family: str, metric: str, out_dir: Path) -> dict[str, Path]:
-    """Histograms of the seed distribution: rows are scales, columns conditions."""
+def plot_histograms(results: pd.DataFrame, family: str, metric: str, out_dir: Path,
+                    keep: str | None = None) -> dict[str, Path]:
+    """Histograms of the seed distribution: rows are scales, columns conditions (`histogram_conditions`,
+    with `keep` among them), on shared axes, with the benchmark's failure and success lines."""
     scales, rows = _family_view(results, family)
-    conditions = histogram_conditions(rows)
+    conditions = histogram_conditions(rows, keep)
     figure = Figure(figsize=(2.4 * len(conditions) + 1, 1.9 * len(scales) + 1), layout="constrained")
     axes = figure.subplots(len(scales), len(conditions), sharex=True, sharey=True, squeeze=False)
     limits = _metric_limits(metric)
     bins = np.linspace(0, 1, 21) if limits else np.histogram_bin_edges(rows[metric], bins=20)
+    lines = score_thresholds(str(rows["benchmark"].iloc[0]), metric, float(rows["chance"].iloc[0]))
     for i, scale in enumerate(scales.itertuples()):
         for j, condition in enumerate(conditions):
             ax = axes[i, j]
             values = rows.loc[(rows["scale_index"] == scale.scale_index) & (rows["condition"] == condition), metric]
             ax.hist(values, bins=bins, color="tab:blue", alpha=0.8)
+            if lines is not None:
+                ax.axvline(lines.failure, color="tab:red", ls="--", lw=0.9, label="failure line")
+                ax.axvline(lines.success, color="tab:green", ls="--", lw=0.9, label="success line")
             if i == 0:
                 ax.set_title(condition_label(rows, condition), fontsize=9)
             if j == 0:
@@ -277,5 +291,10 @@ def plot_histograms(results: pd.DataFrame, family: str, metric: str, out_dir: Pa
                 ax.set_xlabel(metric, fontsize=9)
             ax.tick_params(labelsize=7)
             ax.label_outer()
-    figure.suptitle(f"{family}: histograms of {metric} over seeds, per scale and condition")
+    if lines is not None:
+        axes[0, -1].legend(fontsize=7, loc="upper right")
+    all_conditions = condition_order(rows)
+    left_out = [condition_label(rows, c) for c in all_conditions if c not in conditions]
+    note = f"\n({len(conditions)} of {len(all_conditions)} conditions; left out: {', '.join(left_out)})" if left_out else ""
+    figure.suptitle(f"{family}: histograms of {metric} over seeds, per scale and condition{note}")
     return save_figure(figure, out_dir, f"histograms_{family}")

@@ -96,7 +96,7 @@ def analyze(
         per_scale = per_scale[(per_scale["population"] == population) & (per_scale["benchmark"] == benchmark)]
         drawn = {
             "violins": figures.plot_violins(rows, family, metric, folder),
-            "histograms": figures.plot_histograms(rows, family, metric, folder),
+            "histograms": figures.plot_histograms(rows, family, metric, folder, keep=breakthrough_condition),
         }
         if per_scale["frac_successful"].notna().any():
             drawn["fractions"] = figures.plot_fractions(per_scale, family, metric, folder)
