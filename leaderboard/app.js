@@ -227,6 +227,7 @@ function fractions(div, section, population, condition) {
     { name: "P(success)", x, y: rows.map((r) => r.p_success), error_y: interval("p_success"), mode: "lines+markers", line: { color: "#1f77b4" } },
     { name: "P(fail)", x, y: rows.map((r) => r.p_fail), error_y: interval("p_fail"), mode: "lines+markers", line: { color: "#d62728" } },
   ];
+  const notes = [];
   if (fit) {
     const lo = Math.min(...rows.map((r) => (logAxis ? Math.log(r.num_parameters) : r.scale_index)));
     const hi = Math.max(...rows.map((r) => (logAxis ? Math.log(r.num_parameters) : r.scale_index)));
@@ -237,6 +238,9 @@ function fractions(div, section, population, condition) {
       y: along.map((v) => 1 / (1 + Math.exp(-(fit.intercept + fit.slope * v)))),
       mode: "lines", line: { color: "#1f77b4", dash: "dash" },
     });
+    if (fit.crossing_x === null && fit.crossing_direction) {
+      notes.push(`P(success) = 0.5 is not reached in the measured range: the fit stays ${fit.crossing_direction} 0.5`);
+    }
     if (fit.crossing_x !== null) {
       const at = (v) => (logAxis ? Math.exp(v) : v);
       traces.push({
@@ -261,6 +265,7 @@ function fractions(div, section, population, condition) {
     yaxis: { title: { text: "fraction of seeds" }, range: [-0.03, 1.03] },
     yaxis2: { title: { text: `mean ${section.metric} of successful seeds` }, range: [-0.03, 1.03] },
     legend: { orientation: "h", y: -0.25 }, height: 420, margin: { t: 50 },
+    annotations: notes.map((text) => ({ text, xref: "x domain", yref: "y domain", x: 0.02, y: 0.98, showarrow: false, align: "left", xanchor: "left" })),
   };
   return Plotly.react(div, traces, layout, PLOT_CONFIG);
 }

@@ -21,7 +21,9 @@ from hf_distscale.analysis import (
 )
 from hf_distscale.analysis.breakthrough import default_condition, top_seeds
 from hf_distscale.analysis.distribution import seed_distribution_row
+from hf_distscale.analysis.proportion import clopper_pearson
 from hf_distscale.analysis.scaling_fit import scaling_fits
+from hf_distscale.analysis.summary import fits_digest
 from hf_distscale.analysis.schema import condition_order
 from hf_distscale.analysis.synthetic import synthetic_results
 from hf_distscale.analysis.thresholds import Thresholds
@@ -108,23 +110,45 @@ def test_conditions_order_by_test_length_then_name():
 # --- bootstrap intervals ------------------------------------------------------------
 
 
-def test_bootstrap_intervals_cover_a_known_success_probability_at_the_nominal_rate():
-    truth, n_seeds, repeats = 0.3, 40, 200
+@pytest.mark.parametrize("truth", [0.0, 0.05, 0.5, 0.95, 1.0])
+def test_proportion_intervals_cover_the_true_probability_at_24_seeds(truth):
+    """Coverage of P(success) and P(fail) intervals over 2,000 simulated 24-seed populations: at least 93%."""
+    n_seeds, repeats = 24, 2000
     rng = np.random.default_rng(1)
-    covered = {"frac_successful": 0, "frac_failed": 0}
-    for repeat in range(repeats):
-        values = np.where(rng.random(n_seeds) < truth, 0.9, 0.02)
-        row = seed_distribution_row(values, EM_LINES, seed=repeat)
-        covered["frac_successful"] += row["frac_successful_ci_low"] <= truth <= row["frac_successful_ci_high"]
-        covered["frac_failed"] += row["frac_failed_ci_low"] <= 1 - truth <= row["frac_failed_ci_high"]
-    for name, count in covered.items():
-        assert 0.88 <= count / repeats <= 0.99, (name, count / repeats)
+    successes = rng.binomial(n_seeds, truth, size=repeats)
+    low, high = clopper_pearson(successes, n_seeds)
+    assert np.mean((low <= truth) & (truth <= high)) >= 0.93
+    low, high = clopper_pearson(n_seeds - successes, n_seeds)
+    assert np.mean((low <= 1 - truth) & (1 - truth <= high)) >= 0.93
 
 
-def test_degenerate_population_gets_a_zero_width_interval_and_no_successful_mean():
-    row = seed_distribution_row(np.zeros(10), EM_LINES, n_resamples=FAST)
-    assert (row["frac_failed"], row["frac_failed_ci_low"], row["frac_failed_ci_high"]) == (1.0, 1.0, 1.0)
+def test_seed_rows_carry_the_exact_proportion_intervals():
+    values = np.where(np.arange(24) < 6, 0.9, 0.02)
+    row = seed_distribution_row(values, EM_LINES, n_resamples=FAST)
+    assert (row["frac_successful_ci_low"], row["frac_successful_ci_high"]) == tuple(clopper_pearson(6, 24))
+    assert (row["frac_failed_ci_low"], row["frac_failed_ci_high"]) == tuple(clopper_pearson(18, 24))
+
+
+def test_no_success_in_24_seeds_has_an_upper_bound_near_0_14_and_no_successful_mean():
+    row = seed_distribution_row(np.zeros(24), EM_LINES, n_resamples=FAST)
+    assert row["frac_successful"] == 0.0 and row["frac_successful_ci_low"] == 0.0
+    assert row["frac_successful_ci_high"] == pytest.approx(1 - 0.025 ** (1 / 24))  # 0.142
+    assert (row["frac_failed_ci_low"], row["frac_failed_ci_high"]) == (pytest.approx(0.025 ** (1 / 24)), 1.0)
     assert math.isnan(row["successful_mean"]) and math.isnan(row["successful_mean_ci_low"])
+
+
+def test_a_successful_mean_of_one_seed_has_no_interval():
+    row = seed_distribution_row(np.array([0.56] + [0.0] * 9), EM_LINES, n_resamples=FAST)
+    assert row["successful_mean"] == 0.56 and row["n_successful"] == 1
+    assert math.isnan(row["successful_mean_ci_low"]) and math.isnan(row["successful_mean_ci_high"])
+    two = seed_distribution_row(np.array([0.56, 0.8] + [0.0] * 8), EM_LINES, n_resamples=FAST)
+    assert 0.56 <= two["successful_mean_ci_low"] < two["successful_mean_ci_high"] <= 0.8 + 1e-12
+
+
+def test_too_few_resamples_is_refused():
+    table = counting_rows({0: [0, 0, 1, 1, 1, 1], 1: [1, 1, 1, 1, 1, 1]})
+    with pytest.raises(ValueError, match="resamples: 0 bootstrap resamples"):
+        distributional_statistics(table, n_resamples=0)
 
 
 # --- bimodality ---------------------------------------------------------------------
@@ -168,6 +192,18 @@ def test_logistic_fit_recovers_a_known_crossing_scale():
         assert fit.crossing_parameters == pytest.approx(crossing, rel=0.5)
         assert fit.slope == pytest.approx(2.0, rel=0.3)
         assert fit.crossing_in_range
+
+
+@pytest.mark.parametrize(("probability", "direction"), [([0.05, 0.1, 0.2], "below"), ([0.8, 0.9, 0.95], "above")])
+def test_a_crossing_outside_the_measured_range_is_reported_as_not_reached(probability, direction):
+    parameters = [100_000, 200_000, 400_000]
+    table = synthetic_results(probability, num_parameters=parameters, n_seeds=40, test_lengths=[40])
+    statistics = distributional_statistics(table, n_resamples=FAST)
+    fit = statistics.scaling_fits.iloc[0]
+    assert not fit["crossing_in_range"] and fit["crossing_direction"] == direction
+    assert all(math.isnan(fit[c]) for c in ("crossing_x", "crossing_parameters", "crossing_parameters_ci_high"))
+    text = fits_digest(statistics)["P(success) = 0.5 at"].iloc[0]
+    assert text == f"not reached in N in [1e+05, 4e+05]: P(success) stays {direction} 0.5"
 
 
 def test_fixed_parameter_family_fits_against_scale_index():

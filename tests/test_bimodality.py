@@ -125,6 +125,8 @@ def test_verdict_follows_its_rule():
     for *inputs, expected in cases:
         assert verdict(*inputs) == expected, inputs
     assert list(verdict(*map(np.array, zip(*(c[:5] for c in cases))))) == [c[5] for c in cases]
+    assert verdict(1.0, 0.0, np.nan, 1, 0.0, n_seeds=4) == "too few seeds"
+    assert verdict(0.5, 0.5, 1e-5, 2, 0.9, n_seeds=5) == "bimodal"
 
 
 def test_dip_pvalue_matches_diptest():

@@ -142,7 +142,9 @@ def golden_table() -> pd.DataFrame:
 def test_site_built_from_analyze_output_equals_the_page_computed_from_results(tmp_path):
     """tests/golden/leaderboard/ holds the page data the leaderboard computed itself from the results
     (commit b85d54e: `build_leaderboard(results of golden_table(), out, breakthrough_condition="len18",
-    plan=False)`); a site built from `analyze` output matches it value for value, floats exactly."""
+    plan=False)`), rewritten on purpose since only where an analysis rule changed (exact proportion
+    intervals, no interval for a one-seed mean, no crossing outside the measured range); a site built
+    from `analyze` output matches it value for value, floats exactly."""
     write_table(golden_table(), tmp_path / "results.parquet")
     analyze(tmp_path / "results.parquet", tmp_path / "analysis", breakthrough_test_length=18, plan=False)
     assert {claim["population"] for claim in read_claims(tmp_path / "analysis")} == {"choices", "counts"}

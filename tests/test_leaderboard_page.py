@@ -107,10 +107,18 @@ def test_every_figure_renders_with_its_traces(smoke_page, smoke_results):
     results = pd.read_parquet(smoke_results)
     scales = results["scale"].nunique()
     seeds = results["seed"].nunique()
+    fit = distributional_statistics(results, "em").scaling_fits.iloc[0]
     figures = {name: (traces, drawn) for name, traces, drawn in smoke_page.traces()}
+    notes = smoke_page.page.evaluate(
+        "(document.querySelector(\".figure[data-figure='fractions']\").layout.annotations || []).map(a => a.text)"
+    )
+    # P(success), P(fail), logistic fit, successful mean, and the 0.5 crossing as a marker when it is
+    # inside the measured scales, otherwise as a note saying it is not reached
+    assert notes == ([] if fit.crossing_in_range else [
+        f"P(success) = 0.5 is not reached in the measured range: the fit stays {fit.crossing_direction} 0.5"])
     assert figures == {
         "violins": (scales, True),
-        "fractions": (5, True),  # P(success), P(fail), logistic fit, its 0.5 crossing, successful mean
+        "fractions": (4 + bool(fit.crossing_in_range), True),
         "top_seeds": (min(5, seeds) * (1 if scales < 4 else 2), True),  # B = L below 4 scales: one ranking
         "histograms": (scales, True),
     }

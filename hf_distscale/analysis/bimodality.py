@@ -51,7 +51,7 @@ from diptest.consts import Consts
 from scipy import special
 
 from hf_distscale.analysis import betabinomial
-from hf_distscale.analysis.schema import GROUP_KEY
+from hf_distscale.analysis.schema import GROUP_KEY, MIN_RELIABLE_SEEDS
 from hf_distscale.analysis.thresholds import metric_info, score_thresholds
 
 VERDICT_ALPHA = 0.001
@@ -64,6 +64,7 @@ MIN_POSITIVE_REPLICATES = 5
 ZERO_STATISTIC = 1e-8
 
 VERDICT_RULE = (
+    f"too few seeds: fewer than {MIN_RELIABLE_SEEDS} seeds in the group (no test is meaningful); "
     "all fail: every seed below the benchmark's failure line; all succeed: every seed above its "
     "success line; otherwise bimodal when the beta-binomial mixture likelihood-ratio test gives "
     f"p < {VERDICT_ALPHA} and the fitted mixture has two modes (for metrics that are not scores "
@@ -182,21 +183,24 @@ def mixture_test(
     return MixtureTest(**out)
 
 
-def verdict(frac_failed, frac_successful, mixture_lrt_p, mixture_modes, dip_p, alpha: float = VERDICT_ALPHA):
+def verdict(frac_failed, frac_successful, mixture_lrt_p, mixture_modes, dip_p, alpha: float = VERDICT_ALPHA,
+            n_seeds=np.inf):
     """The verdict of VERDICT_RULE, for scalars or arrays (one entry per group).
 
     frac_failed / frac_successful: fractions of seeds below the failure line /
     above the success line (NaN for metrics without lines); mixture_lrt_p and
     mixture_modes: the mixture test (NaN where not run); dip_p: the
-    tie-corrected dip p. Returns "all fail", "all succeed", "bimodal" or "unimodal".
+    tie-corrected dip p; n_seeds: the group's seeds. Returns "too few seeds",
+    "all fail", "all succeed", "bimodal" or "unimodal".
     """
-    frac_failed, frac_successful, lrt, modes, dip = np.broadcast_arrays(
-        *(np.asarray(x, dtype=float) for x in (frac_failed, frac_successful, mixture_lrt_p, mixture_modes, dip_p))
+    frac_failed, frac_successful, lrt, modes, dip, n_seeds = np.broadcast_arrays(
+        *(np.asarray(x, dtype=float) for x in (frac_failed, frac_successful, mixture_lrt_p, mixture_modes, dip_p,
+                                               n_seeds))
     )
     bimodal = np.where(np.isnan(lrt), dip < alpha, (lrt < alpha) & (modes >= 2))
     result = np.select(
-        [frac_failed == 1, frac_successful == 1, bimodal],
-        ["all fail", "all succeed", "bimodal"],
+        [n_seeds < MIN_RELIABLE_SEEDS, frac_failed == 1, frac_successful == 1, bimodal],
+        ["too few seeds", "all fail", "all succeed", "bimodal"],
         default="unimodal",
     )
     return str(result) if result.ndim == 0 else result

@@ -15,11 +15,20 @@ import numpy as np
 
 N_RESAMPLES = 1000
 CONFIDENCE = 0.95
+# The 2.5% and 97.5% percentiles fall between two distinct resamples only from 40 resamples on.
+MIN_RESAMPLES = 40
 
 
 class ConfidenceInterval(NamedTuple):
     low: float
     high: float
+
+
+def check_resamples(n_resamples: int) -> None:
+    """ValueError unless `n_resamples` can place a 95% percentile interval."""
+    if n_resamples < MIN_RESAMPLES:
+        raise ValueError(f"resamples: {n_resamples} bootstrap resamples cannot place a 95% interval; "
+                         f"give at least {MIN_RESAMPLES} (default {N_RESAMPLES})")
 
 
 def resample(values: np.ndarray, n_resamples: int, rng: np.random.Generator) -> np.ndarray:

@@ -12,9 +12,12 @@ failure line f and success line s from `thresholds` (0.1 and 0.5 for counting EM
 - Wasserstein-1 distance W(P_s, P_{s+1}) between the seed distributions of
   this scale and the next larger scale of the same series (scipy.stats)
 
-F, S and M come with 95% percentile bootstrap intervals over seeds. Metrics
-without thresholds (NLL, Brier score) get NaN for F, S and M. The bimodality
-tests and the verdict are in `bimodality`.
+F and S come with exact 95% Clopper-Pearson intervals (`proportion`), valid
+at 0 of n and n of n; M with a 95% percentile bootstrap interval over seeds
+when at least MIN_SEEDS_FOR_MEAN seeds succeed, and no interval otherwise (a
+mean of one seed has no spread to resample). Metrics without thresholds
+(NLL, Brier score) get NaN for F, S and M. The bimodality tests and the
+verdict are in `bimodality`.
 """
 
 from __future__ import annotations
@@ -24,20 +27,12 @@ import pandas as pd
 from scipy import stats
 
 from hf_distscale.analysis.bootstrap import N_RESAMPLES, percentile_interval, resample
+from hf_distscale.analysis.proportion import clopper_pearson
 from hf_distscale.analysis.schema import GROUP_KEY, SERIES_KEY
 from hf_distscale.analysis.thresholds import Thresholds, score_thresholds
 
 BIMODALITY_THRESHOLD = 5 / 9
-
-
-def fraction_failed(values: np.ndarray, threshold: float) -> np.ndarray:
-    """F = #{x < threshold} / n along the last axis."""
-    return np.mean(np.asarray(values) < threshold, axis=-1)
-
-
-def fraction_successful(values: np.ndarray, threshold: float) -> np.ndarray:
-    """S = #{x > threshold} / n along the last axis."""
-    return np.mean(np.asarray(values) > threshold, axis=-1)
+MIN_SEEDS_FOR_MEAN = 2
 
 
 def successful_mean(values: np.ndarray, threshold: float) -> np.ndarray:
@@ -74,22 +69,28 @@ def seed_distribution_row(
     """All single-group statistics of one seed distribution, as one table row.
 
     `thresholds` None (a metric without failure/success lines) gives NaN
-    fractions and successful mean.
+    fractions and successful mean. n_successful counts the seeds above the
+    success line, so a reader can tell a mean of one seed.
     """
     values = np.asarray(values, dtype=float)
     row = {"n_seeds": int(values.size)}
-    resamples = resample(values, n_resamples, np.random.default_rng(seed)) if thresholds else None
-    for name, statistic, line in (
-        ("frac_failed", fraction_failed, "failure"),
-        ("frac_successful", fraction_successful, "success"),
-        ("successful_mean", successful_mean, "success"),
-    ):
-        if thresholds is None:
+    if thresholds is None:
+        row["n_successful"] = np.nan
+        for name in ("frac_failed", "frac_successful", "successful_mean"):
             row[name] = row[f"{name}_ci_low"] = row[f"{name}_ci_high"] = np.nan
-            continue
-        threshold = getattr(thresholds, line)
-        row[name] = float(statistic(values, threshold))
-        row[f"{name}_ci_low"], row[f"{name}_ci_high"] = percentile_interval(statistic(resamples, threshold))
+    else:
+        failed = int(np.sum(values < thresholds.failure))
+        succeeded = int(np.sum(values > thresholds.success))
+        row["n_successful"] = succeeded
+        for name, count in (("frac_failed", failed), ("frac_successful", succeeded)):
+            row[name] = count / values.size
+            row[f"{name}_ci_low"], row[f"{name}_ci_high"] = clopper_pearson(count, values.size)
+        row["successful_mean"] = float(successful_mean(values, thresholds.success))
+        interval = (np.nan, np.nan)
+        if succeeded >= MIN_SEEDS_FOR_MEAN:
+            resamples = resample(values, n_resamples, np.random.default_rng(seed))
+            interval = percentile_interval(successful_mean(resamples, thresholds.success))
+        row["successful_mean_ci_low"], row["successful_mean_ci_high"] = interval
     row.update(
         mean=float(values.mean()),
         median=float(np.median(values)),
@@ -109,7 +110,7 @@ def distribution_statistics(
     Columns: population, benchmark, family, scale, scale_index,
     num_parameters, condition, test_length, n_examples, chance,
     failure_threshold, success_threshold (NaN where the metric has none),
-    n_seeds, frac_failed / frac_successful / successful_mean and their
+    n_seeds, n_successful, frac_failed / frac_successful / successful_mean and their
     `_ci_low` / `_ci_high`, mean, median, bimodality_coefficient, wasserstein_to_next (NaN at a series' largest scale).
     """
     rows = []

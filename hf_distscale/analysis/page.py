@@ -194,7 +194,7 @@ def _fits(fits: pd.DataFrame, family: str) -> dict:
     if fits.empty:
         return {}
     keep = ["intercept", "slope", "slope_ci_low", "slope_ci_high", "crossing_x", "crossing_x_ci_low",
-            "crossing_x_ci_high", "crossing_in_range", "x_variable", "inverse_scaling"]
+            "crossing_x_ci_high", "crossing_in_range", "crossing_direction", "x_variable", "inverse_scaling"]
     return {row["condition"]: {k: row[k] for k in keep} for _, row in fits[fits["family"] == family].iterrows()}
 
 

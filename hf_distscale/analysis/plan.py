@@ -34,6 +34,7 @@ import pandas as pd
 
 from hf_distscale.analysis import betabinomial
 from hf_distscale.analysis.bimodality import VERDICT_RULE, smoothed_bootstrap_pvalue
+from hf_distscale.analysis.thresholds import metric_info, metric_names
 
 SEED_GRID = (4, 6, 8, 12, 16, 24, 32, 48, 64, 100, 150, 250, 400, 600, 1000, 1500, 2500, 4000)
 SIMULATIONS = 200
@@ -136,7 +137,7 @@ def plan_seeds(per_scale: pd.DataFrame, power: float = 0.8, alpha: float = 0.001
     for row in per_scale.itertuples():
         fitted = betabinomial.Mixture(*(np.array([getattr(row, f"mixture_{name}", np.nan)])
                                         for name in ("success_weight", "a1", "b1", "a2", "b2")), np.array([0.0]))
-        testable = (row.verdict in ("bimodal", "unimodal") and row.mixture_modes >= 2
+        testable = (row.verdict not in ("all fail", "all succeed") and row.mixture_modes >= 2
                     and not any(np.isnan(x[0]) for x in fitted[:5]))
         result = seeds_for_power(fitted, int(row.n_examples), power, alpha, seed) if testable else (np.nan, np.nan)
         needed.append(result[0])
@@ -160,6 +161,9 @@ def seed_run_cost(results: pd.DataFrame, preset: str | None = None) -> pd.DataFr
     from hf_distscale.tasks.counting import CountingTask
     from hf_distscale.training.config import TrainingConfig
 
+    if preset is not None and preset not in available_presets():
+        raise ValueError(f"plan: unknown preset {preset!r}; choose one of {', '.join(available_presets())}, "
+                         "or leave --preset out to use the table's preset column")
     scales = results.drop_duplicates(["population", "family", "scale_index"])
     rows = []
     for row in scales.itertuples():
@@ -197,6 +201,10 @@ def plan_table(results, power: float = 0.8, alpha: float = 0.001, ci_half_width:
     from hf_distscale.analysis.schema import load_results
     from hf_distscale.analysis.statistics import distributional_statistics
 
+    if not metric_info(metric)["bounded"]:
+        scores = [name for name in metric_names() if metric_info(name)["bounded"]]
+        raise ValueError(f"plan: metric {metric!r} is not a score in [0, 1], so the planner's two-mode "
+                         f"beta-binomial mixture cannot model it; plan on one of {', '.join(scores)}")
     table = load_results(results, metric)
     if statistics is None:
         statistics = distributional_statistics(table, metric, n_resamples=PLAN_RESAMPLES, seed=seed)

@@ -10,6 +10,10 @@ for counting EM; `thresholds`) at scale s:
   k_s + 1/2 of n_s + 1, which keeps a and b finite when the scales separate
   perfectly (all fail below, all succeed above).
 - The crossing x* = -a/b where P(success) = 0.5; N* = exp(x*) on the ln N axis.
+  Only a crossing inside the measured range [x_min, x_max] is reported; else
+  crossing_direction says whether the fitted P(success) stays "below" or
+  "above" 0.5 over the whole range, and an interval bound beyond the range is
+  left out (NaN): an extrapolated crossing is not a measurement.
 - The successful-mode mean M_s = mean{metric : metric > t_s} against x_s, as
   an ordinary least-squares slope.
 - Inverse scaling: P(success) falls (the 95% interval of b lies below 0) while
@@ -87,7 +91,8 @@ def scaling_fit(
 
     `values_per_scale[s]` holds the metric of every seed at scale s, with x[s]
     its position on the scale axis and success_thresholds[s] its success line. Returns a dict with intercept, slope
-    (+ `_ci_low/_ci_high`), crossing_x (+ CI), crossing_in_range,
+    (+ `_ci_low/_ci_high`), crossing_x (+ CI; NaN outside [min x, max x]),
+    crossing_in_range, crossing_direction ("below"/"above" when not in range), x_min, x_max,
     success_mean_slope (+ CI) and inverse_scaling.
     """
     if len(values_per_scale) < 2:
@@ -111,15 +116,23 @@ def scaling_fit(
     slope_ci = percentile_interval(boot_params[:, 1])
     mean_slope_ci = percentile_interval(least_squares_slope(x, boot_means))
     crossing_ci = percentile_interval(boot_crossing)
+    low_x, high_x = float(np.min(x)), float(np.max(x))
+    in_range = bool(low_x <= crossing <= high_x)
+    inside = [v if low_x <= v <= high_x else np.nan for v in crossing_ci]
+    ends = 1 / (1 + np.exp(-(intercept + slope * np.array([low_x, high_x]))))
+    direction = "" if in_range else ("below" if np.all(ends < 0.5) else "above" if np.all(ends > 0.5) else "")
     return {
         "intercept": float(intercept),
         "slope": float(slope),
         "slope_ci_low": slope_ci.low,
         "slope_ci_high": slope_ci.high,
-        "crossing_x": float(crossing),
-        "crossing_x_ci_low": crossing_ci.low,
-        "crossing_x_ci_high": crossing_ci.high,
-        "crossing_in_range": bool(np.min(x) <= crossing <= np.max(x)),
+        "crossing_x": float(crossing) if in_range else np.nan,
+        "crossing_x_ci_low": inside[0] if in_range else np.nan,
+        "crossing_x_ci_high": inside[1] if in_range else np.nan,
+        "crossing_in_range": in_range,
+        "crossing_direction": direction,
+        "x_min": low_x,
+        "x_max": high_x,
         "success_mean_slope": mean_slope,
         "success_mean_slope_ci_low": mean_slope_ci.low,
         "success_mean_slope_ci_high": mean_slope_ci.high,

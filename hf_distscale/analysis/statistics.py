@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from hf_distscale.analysis.bootstrap import N_RESAMPLES
+from hf_distscale.analysis.bootstrap import N_RESAMPLES, check_resamples
 from hf_distscale.analysis.breakthrough import (
     MIN_SCALES_FOR_TWO_RANKINGS,
     breakthrough_table,
@@ -86,6 +86,7 @@ def distributional_statistics(
     when a group has fewer than 5 seeds; raises ValueError for a missing
     column or a condition the table does not have.
     """
+    check_resamples(n_resamples)
     results = load_results(results, metric)
     warn_if_few_seeds(results)
     conditions = condition_order(results)
@@ -119,7 +120,8 @@ def distributional_statistics(
         bimodality_table(results, metric, seed), on=GROUP_KEY
     )
     per_scale["verdict"] = verdict(per_scale["frac_failed"], per_scale["frac_successful"],
-                                   per_scale["mixture_lrt_p"], per_scale["mixture_modes"], per_scale["dip_p"])
+                                   per_scale["mixture_lrt_p"], per_scale["mixture_modes"], per_scale["dip_p"],
+                                   n_seeds=per_scale["n_seeds"])
     return DistributionalStatistics(
         metric=metric,
         n_resamples=int(n_resamples),

@@ -13,19 +13,29 @@ from hf_distscale.analysis.schema import PLOT_KEY, SERIES_KEY
 from hf_distscale.analysis.statistics import DistributionalStatistics
 
 
-def _with_interval(value: float, low: float, high: float) -> str:
-    """'0.42 [0.30, 0.55]', or '-' for an undefined value."""
+def _with_interval(value: float, low: float, high: float, digits: str = ".2f") -> str:
+    """'0.42 [0.30, 0.55]'; '0.56 (no interval)' where the interval is undefined; '-' for no value."""
     if np.isnan(value):
         return "-"
-    return f"{value:.2f} [{low:.2f}, {high:.2f}]"
+    if np.isnan(low) and np.isnan(high):
+        return f"{value:{digits}} (no interval)"
+    bound = ["beyond the range" if np.isnan(b) else f"{b:{digits}}" for b in (low, high)]
+    return f"{value:{digits}} [{bound[0]}, {bound[1]}]"
 
 
 def _crossing(fit) -> str:
-    """The 0.5 crossing as 'N=1.2M [0.9M, 1.5M]' on the ln N axis, else as a scale index."""
-    if fit.x_variable != "log_parameters":
+    """The 0.5 crossing as 'N=1.2e+06 [9e+05, 1.5e+06]' on the ln N axis, else as a scale index; a crossing
+    outside the measured range as 'not reached in [low, high]: P(success) stays below 0.5'."""
+    on_parameters = fit.x_variable == "log_parameters"
+    if not fit.crossing_in_range:
+        ends = [np.exp(v) if on_parameters else v for v in (fit.x_min, fit.x_max)]
+        where = f"N in [{ends[0]:.3g}, {ends[1]:.3g}]" if on_parameters else f"scale index [{ends[0]:g}, {ends[1]:g}]"
+        stays = f": P(success) stays {fit.crossing_direction} 0.5" if fit.crossing_direction else ""
+        return f"not reached in {where}{stays}"
+    if not on_parameters:
         return "scale index " + _with_interval(fit.crossing_x, fit.crossing_x_ci_low, fit.crossing_x_ci_high)
-    low, high = fit.crossing_parameters_ci_low, fit.crossing_parameters_ci_high
-    return f"N={fit.crossing_parameters:.3g} [{low:.3g}, {high:.3g}]"
+    return "N=" + _with_interval(fit.crossing_parameters, fit.crossing_parameters_ci_low,
+                                 fit.crossing_parameters_ci_high, ".3g")
 
 
 def summary_digest(statistics: DistributionalStatistics) -> pd.DataFrame:
@@ -67,7 +77,7 @@ def fits_digest(statistics: DistributionalStatistics) -> pd.DataFrame:
         _with_interval(v, lo, hi) for v, lo, hi in zip(fits["slope"], fits["slope_ci_low"], fits["slope_ci_high"])
     ]
     digest["P(success) = 0.5 at"] = [
-        _crossing(row) + ("" if row.crossing_in_range else " (extrapolated)") for row in fits.itertuples()
+        _crossing(row) for row in fits.itertuples()
     ]
     digest["successful-mean slope"] = [
         _with_interval(v, lo, hi)
