@@ -35,10 +35,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-from transformers import AutoConfig, AutoModelForCausalLM
-from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
-
 from hf_distscale.formats.population import (
     IDENTITY_COLUMNS,
     SEED_RECORD,
@@ -165,15 +161,30 @@ def model_folder(ref: ModelRef) -> Path:
     return download_model(ref.repo_id, ref.revision)
 
 
-def _resolve(name: str, naming: dict) -> list[ModelRef]:
+def check_sources(specs: list[str]) -> None:
+    """Raise one line for a spec that stands for nothing, or for a path that is not there (nothing is loaded)."""
+    for spec in specs:
+        for name in expand_spec(spec):
+            _local_folder(name)
+
+
+def _local_folder(name: str) -> Path | None:
+    """The folder `name` is, or None for a Hub repo id; a missing path is a FileNotFoundError."""
     path = Path(name).expanduser()
-    if path.is_dir() and not (path / "config.json").is_file():
-        return _population_folder(path)
     if path.is_dir():
-        folder = path.resolve()
-        return [_model(folder, folder.name, naming, folder=folder)]
+        return path
     if path.exists() or looks_like_path(name) or not _REPO_ID.match(name.partition("@")[0]):
         raise no_such_path(name, "model or population folder")
+    return None
+
+
+def _resolve(name: str, naming: dict) -> list[ModelRef]:
+    path = _local_folder(name)
+    if path is not None and not (path / "config.json").is_file():
+        return _population_folder(path)
+    if path is not None:
+        folder = path.resolve()
+        return [_model(folder, folder.name, naming, folder=folder)]
     repo_id, _, revision = name.partition("@")
     revision = revision or None
     if is_population_repo(repo_id, revision):
@@ -214,6 +225,9 @@ def _model(local: Path, name: str, naming: dict, model_path: str | None = None, 
             f"model: {where} has no config.json; point at a folder written by "
             f"`save_pretrained` (a finished seed folder holds one)"
         )
+    import torch  # heavy: imported once a model is found, so path errors come at once
+    from transformers import AutoConfig, AutoModelForCausalLM
+
     config = AutoConfig.from_pretrained(local)
     _check_causal_lm(config, where)
     if (local / SEED_RECORD).is_file():
@@ -279,6 +293,8 @@ def _check_causal_lm(config, where: str) -> None:
 
     BERT has a causal-LM class too, but a BERT checkpoint says `BertForMaskedLM`.
     """
+    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+
     causal = MODEL_FOR_CAUSAL_LM_MAPPING_NAMES.get(config.model_type)
     causal = {causal} if isinstance(causal, str) else set(causal or ())
     architectures = set(getattr(config, "architectures", None) or causal)

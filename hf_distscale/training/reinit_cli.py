@@ -9,7 +9,7 @@ import sys
 from hf_distscale.training.cli import (
     add_population_arguments, population_options, print_records, standalone_main,
 )
-from hf_distscale.training.lm_objective import available_lm_presets
+from hf_distscale.presets import available_lm_presets
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
