@@ -29,7 +29,7 @@ import torch
 from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
 
-rom hf_distscale.formats.population import SEED_RECORD, read_seed_record
+from hf_distscale.formats.population import SEED_RECORD, read_seed_record
 
 
 def base_name(base: str) -> str:
