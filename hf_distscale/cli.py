@@ -14,7 +14,7 @@ import argparse
 import importlib
 import sys
 
-from hf_distscale.console import report_errors
+from hf_distscale.console import ArgumentParser, report_errors
 
 # Pipeline order: task -> training -> evaluation -> analysis -> hub -> leaderboard.
 STAGE_MODULES = [
@@ -32,7 +32,7 @@ STAGE_MODULES = [
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="hf-distscale",
         description="Train, evaluate and analyse seed populations for emergent capabilities.",
     )

@@ -24,6 +24,14 @@ QUIET_ENV = {"HF_HUB_DISABLE_PROGRESS_BARS": "1", "HF_DATASETS_DISABLE_PROGRESS_
              "DATASETS_VERBOSITY": "error", "TOKENIZERS_PARALLELISM": "false"}
 
 
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse's parser with a usage error as one line (argparse prints the whole usage first)."""
+
+    def error(self, message: str):
+        print(f"{self.prog}: error: {message}; see `{self.prog} --help`", file=sys.stderr)
+        sys.exit(2)
+
+
 def warn(message: str) -> None:
     """A warning as one line on stderr: `warning: MESSAGE`."""
     print(f"warning: {' '.join(str(message).split())}", file=sys.stderr)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from hf_distscale.console import report_errors
+from hf_distscale.console import ArgumentParser, report_errors
 from hf_distscale.models import available_families
 from hf_distscale.presets import available_presets
 
@@ -69,7 +69,7 @@ def print_records(records: list[dict], columns: list[tuple[str, str, int, str]])
 def standalone_main(verb: str, description: str, add_arguments, run, argv: list[str] | None) -> int:
     """A verb as its own program (what torchrun and `accelerate launch` start): parse `argv`,
     run, and report bad input as one line with exit code 2, as `hf-distscale VERB` does."""
-    parser = argparse.ArgumentParser(description=description)
+    parser = ArgumentParser(prog=verb, description=description)
     add_arguments(parser)
     return report_errors(verb, run, parser.parse_args(argv))
 
