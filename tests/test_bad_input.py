@@ -7,6 +7,9 @@ hashed before and after: a mistake must not change a byte of them.
 """
 
 import hashlib
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -82,6 +85,7 @@ CASES = [
     (["hub", "push", "population", "no/such/population", "org/name"], "no/such/population"),
     (["hub", "push", "results", "corrupt.parquet", "org/name"], "is not a Parquet results table"),
     (["hub", "pull", "org/name"], "required: --out"),
+    (["hub", "push", "results", "results.parquet", "org/name"], "no Hugging Face token to push"),
     (["leaderboard", "build", "no-such.parquet", "--out", "new-site"], "no such results file"),
     (["leaderboard", "build", "results.parquet", "--out", "work"], "work"),
     (["leaderboard", "build", POPULATION, "--out", "new-site"], "is a population folder"),
@@ -136,6 +140,7 @@ def test_the_table_covers_every_verb_with_at_least_40_cases():
 def test_a_mistake_is_one_line_exit_2_and_nothing_lost(world, argv, words, capfd, monkeypatch):
     monkeypatch.chdir(world)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # a Hub call would be a mistake not caught before the network
+    monkeypatch.delenv("HF_TOKEN", raising=False)
     before = fingerprint(world)
     code, out, err = run(argv, capfd)
     assert code == 2, f"exit {code}; stderr: {err}"
@@ -145,3 +150,44 @@ def test_a_mistake_is_one_line_exit_2_and_nothing_lost(world, argv, words, capfd
     assert lines[0].startswith("hf-distscale"), lines[0]
     assert words in lines[0], lines[0]
     assert fingerprint(world) == before, "a mistake changed or added files"
+
+
+HEAVY = ("torch", "transformers", "datasets", "lm_eval", "scipy", "matplotlib")
+INSTANT = [["--help"], *[[verb, "--help"] for verb in ("dataset", "train", "reinit", "eval", "lm-eval", "analyze",
+                                                       "plan", "hub", "leaderboard", "demo")],
+           ["hub", "push", "--help"], ["leaderboard", "build", "--help"],
+           ["analyze", "no-such-file", "--out", "x"], ["analyze", "no/such.parquet", "--out", "x"],
+           ["eval", "no/such/population", "--out", "x.parquet"], ["lm-eval", "no/such/population", "--tasks", "mmlu", "--out", "x"],
+           ["plan", "no-such.parquet"], ["leaderboard", "build", "no-such.parquet", "--out", "site"],
+           ["lm-eval", "x", "--tasks", "mmlu", "--out", "x", "--limit", "-3"],
+           ["train", "--family", "cpu_depth", "--seeds", "0", "--precision", "fp16"]]
+
+
+def test_help_and_instant_errors_load_no_heavy_library(tmp_path):
+    """What makes `--help` and these errors answer at once: none of them imports torch & co."""
+    script = (f"import sys\nfrom hf_distscale.cli import main\nfor argv in {INSTANT!r}:\n"
+              "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
+              f"print(sorted(name for name in {HEAVY!r} if name in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1])))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[]", f"loaded: {done.stdout.splitlines()[-1]}"
+    errors = done.stderr.splitlines()
+    assert len(errors) == sum("--help" not in argv for argv in INSTANT), done.stderr
+    assert all(line.startswith("hf-distscale") and ": error: " in line for line in errors), done.stderr
+
+
+def test_warnings_are_one_line_on_stderr_and_written_into_the_analysis(world, capfd, monkeypatch, tmp_path):
+    """A first-version table and too few seeds: `warning:` lines, no Python warning with a source line."""
+    monkeypatch.chdir(world)
+    old = synthetic_results([0.2, 0.8], n_seeds=3).drop(
+        columns=["benchmark", "condition", "chance", "acc", "acc_norm", "nll_correct", "p_correct", "brier"])
+    old.to_parquet(tmp_path / "first-version.parquet")
+    code, out, err = run(["analyze", str(tmp_path / "first-version.parquet"), "--out", str(tmp_path / "analysis"),
+                          "--resamples", "20", "--no-plan"], capfd)
+    assert code == 0, err
+    warnings = [line for line in err.splitlines() if line.startswith("warning: ")]
+    assert any("counting-only results table" in line for line in warnings)
+    assert any("fewer than 5 seeds" in line for line in warnings)
+    assert "warning:" not in out and "UserWarning" not in err and ".py:" not in err
+    assert "fewer than 5 seeds" in (tmp_path / "analysis" / "summary.md").read_text()
