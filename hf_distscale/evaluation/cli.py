@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hf_distscale.evaluation.sources import check_sources
 from hf_distscale.presets import available_presets
 
 
@@ -29,10 +30,9 @@ def run(args) -> None:
         raise ValueError(f"--batch-size: {args.batch_size} is not a positive count; e.g. --batch-size 512")
     if args.preset is not None and args.preset not in available_presets():
         raise ValueError(f"--preset: unknown preset {args.preset!r}; choose one of {', '.join(available_presets())}")
-    from hf_distscale.evaluation.models import check_sources
-    from hf_distscale.formats.results import read_table
-
     check_sources(args.sources)
+    from hf_distscale.formats.results import read_table  # pandas: after the instant checks
+
     read_table(args.out)
     from hf_distscale.evaluation.run import evaluate_population  # heavy (torch): after the checks
 

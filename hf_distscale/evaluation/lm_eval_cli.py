@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from hf_distscale.evaluation.sources import check_sources
+
 
 
 def _limit(text: str) -> int | float:
@@ -24,12 +26,12 @@ def run(args) -> None:
         raise ValueError("--tasks: give at least one lm-eval task, e.g. --tasks mmlu")
     if args.batch_size < 1 or (args.num_fewshot is not None and args.num_fewshot < 0):
         raise ValueError("--batch-size must be positive and --num-fewshot 0 or more; e.g. --batch-size 32")
-    from hf_distscale.evaluation.models import DEFAULT_NAME_RULE, check_sources
-    from hf_distscale.formats.results import read_table
-
     check_sources(args.sources)
+    from hf_distscale.formats.results import read_table  # pandas: after the instant checks
+
     read_table(args.out)
     from hf_distscale.evaluation.lm_eval_run import evaluate_lm_population, items_path  # heavy: after the checks
+    from hf_distscale.evaluation.models import DEFAULT_NAME_RULE
 
     table = evaluate_lm_population(
         args.sources, tasks, args.out, limit=args.limit, batch_size=args.batch_size,
