@@ -7,7 +7,6 @@ import argparse
 from hf_distscale.evaluation.sources import check_sources
 
 
-
 def _limit(text: str) -> int | float:
     """lm-eval's --limit: a positive count of items per task, or a fraction between 0 and 1."""
     try:
