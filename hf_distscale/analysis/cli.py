@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from hf_distscale.analysis.bootstrap import N_RESAMPLES
 from hf_distscale.analysis.thresholds import metric_names
 from hf_distscale.hub.errors import check_results_source
 
@@ -36,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="condition for breakthroughness/linearity, e.g. len60 or an lm-eval subject "
         "(default: the task aggregate, else the lower median condition)",
     )
-    parser.add_argument("--resamples", type=int, help="bootstrap resamples (default: 1000)")
+    parser.add_argument("--resamples", type=int, default=N_RESAMPLES, help="bootstrap resamples (default: 1000)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap generator")
     parser.add_argument("--no-plan", dest="plan", action="store_false",
                         help="skip the seed planner (the slowest part at paper size); 'seeds needed' stays empty")
@@ -49,21 +50,20 @@ def run(args: argparse.Namespace) -> None:
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out: {args.out} is a file; give a folder for the analysis, e.g. "
                          f"--out {out.with_suffix('')}-analysis")
-    if args.resamples is not None and args.resamples < 1:
+    if args.resamples < 1:
         raise ValueError(f"--resamples: {args.resamples} is not a positive count; e.g. --resamples 1000")
     from hf_distscale.analysis.report import analyze  # heavy (scipy, matplotlib): after the checks
     from hf_distscale.hub.reading import read_results
 
-    options = {} if args.resamples is None else {"n_resamples": args.resamples}
     paths = analyze(
         read_results(args.results),
         args.out,
         metric=args.metric,
         breakthrough_test_length=args.breakthrough_length,
+        n_resamples=args.resamples,
         seed=args.seed,
         breakthrough_condition=args.breakthrough_condition,
         plan=args.plan,
-        **options,
     )
     for name, path in paths.items():
         print(f"{name}: {path}")
