@@ -160,7 +160,14 @@ INSTANT = [["--help"], *[[verb, "--help"] for verb in ("dataset", "train", "rein
            ["eval", "no/such/population", "--out", "x.parquet"], ["lm-eval", "no/such/population", "--tasks", "mmlu", "--out", "x"],
            ["plan", "no-such.parquet"], ["leaderboard", "build", "no-such.parquet", "--out", "site"],
            ["lm-eval", "x", "--tasks", "mmlu", "--out", "x", "--limit", "-3"],
-           ["train", "--family", "cpu_depth", "--seeds", "0", "--precision", "fp16"]]
+           ["train", "--family", "cpu_depth", "--seeds", "0", "--precision", "fp16"],
+           ["train", "--family", "no-such-family", "--seeds", "0", "--preset", "smoke"],
+           ["train", "--family", "cpu_depth", "--scales", "l9", "--seeds", "0", "--preset", "smoke"],
+           ["train", "--family", "cpu_depth", "--seeds", "0", "--preset", "smoke", "--set", "bogus=1"],
+           ["reinit", "no/such/base", "--dataset", "english.txt", "--seeds", "0"],
+           ["reinit", "base", "--dataset", "english.txt", "--seeds", "0", "--preset", "no-such-preset"],
+           ["dataset", "build", "--preset", "no-such-preset", "--out", "d"],
+           ["demo", "--preset", "no-such-preset"], ["hub", "push", "population", "no/such/population", "org/name"]]
 
 
 def test_help_and_instant_errors_load_no_heavy_library(tmp_path):
