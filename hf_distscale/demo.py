@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import argparse
 
+from hf_distscale.presets import load_lm_preset, load_preset
+
 DEFAULT_PRESET = "reduced"
 DEFAULT_LM_PRESET = "tiny"
 
 
 def run(args: argparse.Namespace) -> None:
+    preset, out = (DEFAULT_LM_PRESET, "outputs/demo-lm") if args.lm else (DEFAULT_PRESET, "outputs/demo")
+    (load_lm_preset if args.lm else load_preset)(args.preset or preset)  # an unknown name, before torch loads
     from hf_distscale.pipeline import run_pipeline  # imports torch and every stage; the CLI must stay fast
 
-    preset, out = (DEFAULT_LM_PRESET, "outputs/demo-lm") if args.lm else (DEFAULT_PRESET, "outputs/demo")
     outputs = run_pipeline(args.preset or preset, args.out or out, lm=args.lm, processes=args.processes)
     print("\nOutputs:")
     for name, path in outputs.items():

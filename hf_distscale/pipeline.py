@@ -33,9 +33,8 @@ from hf_distscale.evaluation.lm_eval_run import evaluate_lm_population
 from hf_distscale.formats.analysis import read_statistics
 from hf_distscale.hub import stage_all
 from hf_distscale.leaderboard import build_site
-from hf_distscale.presets import available_presets, load_preset
+from hf_distscale.presets import available_lm_presets, available_presets, load_lm_preset, load_preset
 from hf_distscale.training import parse_seeds, train_population
-from hf_distscale.training.lm_objective import available_lm_presets, load_lm_preset
 from hf_distscale.training.reinit_population import build_reinit_population
 from hf_distscale.training.tiny_base import train_tiny_base, write_corpus
 

@@ -13,17 +13,11 @@ import argparse
 import tempfile
 from pathlib import Path
 
-import pandas as pd
-
-from hf_distscale.analysis.report import write_page_data
-from hf_distscale.formats.analysis import is_analysis
-from hf_distscale.hub import read_results
-from hf_distscale.leaderboard import build_site, push_leaderboard
-from hf_distscale.leaderboard.build import check_out_dir
-
 
 def read_source(source: str | Path) -> pd.DataFrame:
     """One results source's rows with a `source` column: the repo id, or None for a local file."""
+    from hf_distscale.hub.reading import read_results  # pandas and pyarrow: only when a verb runs
+
     table = read_results(source)
     if table.empty:
         raise ValueError(f"leaderboard: {source} has no rows; evaluate at least one model first")
@@ -44,6 +38,13 @@ def build_leaderboard(sources: str | Path | list, out_dir: str | Path, plan: boo
     empty or schema-less table, an unreachable repo, or an `out_dir` that
     exists, holds files and is not a leaderboard.
     """
+    import pandas as pd  # the analysis stack and plotting: imported when a site is built, not for --help
+
+    from hf_distscale.analysis.report import write_page_data
+    from hf_distscale.formats.analysis import is_analysis
+    from hf_distscale.leaderboard import build_site
+    from hf_distscale.leaderboard.build import check_out_dir
+
     check_out_dir(out_dir)
     sources = [sources] if isinstance(sources, (str, Path)) else list(sources)
     if not sources:
@@ -88,6 +89,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_build(args: argparse.Namespace) -> None:
+    from hf_distscale.formats.analysis import is_analysis
+    from hf_distscale.hub.errors import check_results_source
+
+    for source in args.results:  # a missing or wrong source is reported before the analysis stack loads
+        if not is_analysis(source):
+            check_results_source(source)
     index = build_leaderboard(args.results, args.out, plan=args.plan,
                               breakthrough_condition=args.breakthrough_condition)
     print(f"leaderboard: {index}")
@@ -95,4 +102,6 @@ def run_build(args: argparse.Namespace) -> None:
 
 
 def run_push(args: argparse.Namespace) -> None:
+    from hf_distscale.leaderboard import push_leaderboard  # the Hub client: only when pushing
+
     print(f"leaderboard Space: {push_leaderboard(args.folder, args.space_id, args.private)}")

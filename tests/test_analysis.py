@@ -295,10 +295,18 @@ def test_single_scale_family_gets_no_breakthrough_with_a_message():
     assert set(statistics.per_scale["family"]) == {"lonely", "fixed_depth"}
 
 
-def test_few_seeds_warn_but_still_give_statistics():
+def test_few_seeds_are_a_message_of_the_statistics_and_one_warning_line(tmp_path, capsys):
     table = synthetic_results([0.2, 0.8], n_seeds=3)
-    with pytest.warns(UserWarning, match="fewer than 5 seeds"):
-        statistics = distributional_statistics(table, n_resamples=FAST)
+    statistics = distributional_statistics(table, n_resamples=FAST)
+    assert any("fewer than 5 seeds" in message for message in statistics.messages)
+    path = tmp_path / "results.parquet"
+    table.to_parquet(path)
+    assert main(["analyze", str(path), "--out", str(tmp_path / "out"), "--resamples", "20", "--no-plan"]) == 0
+    printed = capsys.readouterr()
+    assert "warning" not in printed.out
+    few = [line for line in printed.err.splitlines() if "fewer than 5 seeds" in line]
+    assert len(few) == 1 and few[0].startswith("warning: ")
+    assert "fewer than 5 seeds" in (tmp_path / "out" / "statistics.json").read_text()
     assert len(statistics.per_scale) == 4
     assert statistics.per_scale["frac_successful"].between(0, 1).all()
 
@@ -307,7 +315,8 @@ def test_enough_seeds_do_not_warn():
     table = synthetic_results([0.2, 0.8], n_seeds=6)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        distributional_statistics(table, n_resamples=FAST)
+        statistics = distributional_statistics(table, n_resamples=FAST)
+    assert not any("fewer than 5 seeds" in message for message in statistics.messages)
 
 
 def test_unknown_breakthrough_length_is_rejected():

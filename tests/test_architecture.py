@@ -62,10 +62,15 @@ def resolve(node: ast.ImportFrom, module: str) -> str:
 
 
 def imports(module: str) -> list[str]:
-    """Every module `module` imports, anywhere in its file; `from a import b` is `a.b` when that is a module."""
+    """Every module `module` imports, anywhere in its file; `from a import b` is `a.b` when that is a module.
+
+    A package's `lazy_exports({name: module})` table counts as importing those modules.
+    """
     found = []
     for node in ast.walk(TREES[module]):
-        if isinstance(node, ast.Import):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "lazy_exports":
+            found += [value.value for arg in node.args if isinstance(arg, ast.Dict) for value in arg.values]
+        elif isinstance(node, ast.Import):
             found += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             source = resolve(node, module)

@@ -99,10 +99,12 @@ def test_each_png_is_large_and_not_blank(analysis_run, figure):
         assert image.std() > 0.05
 
 
-def test_single_scale_family_gets_no_top_seed_figure_and_a_warning(tmp_path):
+def test_single_scale_family_gets_no_top_seed_figure_and_a_warning(tmp_path, capsys):
     table = synthetic_results([0.5], n_seeds=6, test_lengths=[20])
-    with pytest.warns(UserWarning, match="single scale"):
-        paths = analyze(table, tmp_path, n_resamples=50)
+    paths = analyze(table, tmp_path, n_resamples=50)
+    warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and "single scale" in warnings[0]
+    assert "single scale" in (tmp_path / "summary.md").read_text()  # the result's own record says so too
     names = {path.name for path in paths.values()}
     assert "violins_fixed_depth.png" in names
     assert "top_seeds_fixed_depth.png" not in names

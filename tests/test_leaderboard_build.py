@@ -85,7 +85,7 @@ def bad_inputs(tmp_path):
 
 @pytest.mark.parametrize("arguments, message", [
     (["build", "empty.parquet", "--out", "site"], "empty.parquet is not a Parquet results table"),
-    (["build", "schemaless.parquet", "--out", "site"], "lacks column(s)"),
+    (["build", "schemaless.parquet", "--out", "site"], "has no 'em' column"),
     (["build", "missing.parquet", "--out", "site"], "no such results file"),
     (["build", "good.parquet", "--out", "notes"], "notes exists and is not a leaderboard"),
     (["push", "notes", "someone/space"], "notes is not a built leaderboard"),
@@ -170,6 +170,6 @@ def test_leaderboard_package_imports_no_analysis_and_no_statistics_library():
 def test_a_folder_that_is_not_an_analysis_is_one_line_and_exit_code_2(tmp_path, capsys):
     (tmp_path / "notes").mkdir()
     assert main(["leaderboard", "build", str(tmp_path / "notes"), "--out", str(tmp_path / "site")]) == 2
-    assert "no such results file" in capsys.readouterr().err
+    assert "notes is a folder, not a results table" in capsys.readouterr().err
     with pytest.raises(ValueError, match="is not an analysis output"):
         build_site(tmp_path / "notes", tmp_path / "site")

@@ -25,7 +25,8 @@ import hf_distscale
 from hf_distscale.cli import main
 from hf_distscale.evaluation.lm_eval_run import evaluate_lm_population, items_path
 from hf_distscale.evaluation.multiple_choice import choice_scores
-from hf_distscale.evaluation.models import expand_braces, resolve_models
+from hf_distscale.evaluation.models import resolve_models
+from hf_distscale.evaluation.sources import expand_braces
 from hf_distscale.tasks.toy_knowledge import (
     build_tokenizer,
     corpus_texts,

@@ -86,14 +86,15 @@ def test_early_convergence_is_recorded(tmp_path, monkeypatch):
     assert (record["stop_reason"], record["steps"]) == ("converged", 8)
 
 
-def test_corrupt_checkpoint_is_reported_and_the_seed_restarts(tmp_path, caplog):
+def test_corrupt_checkpoint_is_reported_and_the_seed_restarts(tmp_path, capsys):
     clean = train_population(seeds=[0], out_dir=tmp_path / "clean", **SMOKE)
     seed_dir = tmp_path / "bad" / "cpu_depth-smoke" / "l1" / "seed-0000"
     state = save_checkpoint(seed_dir / "checkpoint", {"step": 10, "weights": torch.ones(1000)})
     state.write_bytes(state.read_bytes()[:100])
-    with caplog.at_level("WARNING"):
-        (record,) = train_population(seeds=[0], out_dir=tmp_path / "bad", **SMOKE)
-    assert f"checkpoint file {state} is truncated or corrupt" in caplog.text
+    capsys.readouterr()
+    (record,) = train_population(seeds=[0], out_dir=tmp_path / "bad", **SMOKE)
+    warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 1 and f"checkpoint file {state} is truncated or corrupt" in warnings[0]
     assert record["final_train_loss"] == clean[0]["final_train_loss"]
     assert same_weights(weights(seed_dir),
                         weights(tmp_path / "clean" / "cpu_depth-smoke" / "l1" / "seed-0000"))

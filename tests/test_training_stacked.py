@@ -99,13 +99,14 @@ def test_stacked_run_killed_and_resumed_equals_an_uninterrupted_one(loop_and_sta
 
 
 def test_a_corrupt_checkpoint_in_a_stack_is_reported_and_its_seed_restarts(loop_and_stack, tmp_path,
-                                                                             caplog):
+                                                                             capsys):
     root, _, _ = loop_and_stack
     state = save_checkpoint(seed_dir(tmp_path, 1) / "checkpoint", {"step": 10, "weights": torch.ones(99)})
     state.write_bytes(state.read_bytes()[:100])
-    with caplog.at_level("WARNING"):
-        records = train_population(seeds=SEEDS, out_dir=tmp_path, seeds_per_process=3, **SMOKE)
-    assert f"checkpoint file {state} is truncated or corrupt" in caplog.text
+    capsys.readouterr()
+    records = train_population(seeds=SEEDS, out_dir=tmp_path, seeds_per_process=3, **SMOKE)
+    warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 1 and f"checkpoint file {state} is truncated or corrupt" in warnings[0]
     assert [r["stack_size"] for r in records] == [3, 3, 3]  # seed 1 rejoined the others at step 0
     for seed in SEEDS:
         assert same_weights(weights(seed_dir(root / "stack", seed)), weights(seed_dir(tmp_path, seed)))

@@ -6,15 +6,30 @@ verdict and `plan_seeds` the seed-count planner. The pure functions behind them 
 in one module each, with their formulas in the docstrings.
 """
 
-from hf_distscale.analysis.breakthrough import breakthrough_metrics, breakthrough_table
-from hf_distscale.analysis.bimodality import VERDICT_RULE, mixture_test, tie_corrected_dip, verdict
-from hf_distscale.analysis.distribution import bimodality_coefficient, distribution_statistics
-from hf_distscale.analysis.passuntil import passuntil_fit
-from hf_distscale.analysis.plan import describe_plan, plan_seeds
-from hf_distscale.analysis.report import analyze
-from hf_distscale.analysis.scaling_fit import fit_logistic, scaling_fit
-from hf_distscale.analysis.schema import GROUP_KEY, SERIES_KEY, load_results
-from hf_distscale.analysis.statistics import DistributionalStatistics, distributional_statistics
+from hf_distscale import lazy_exports
+
+# Imported on first use, so that `hf-distscale --help` and its instant errors load no torch.
+__getattr__ = lazy_exports(__name__, {
+    "breakthrough_metrics": "hf_distscale.analysis.breakthrough",
+    "breakthrough_table": "hf_distscale.analysis.breakthrough",
+    "VERDICT_RULE": "hf_distscale.analysis.bimodality",
+    "mixture_test": "hf_distscale.analysis.bimodality",
+    "tie_corrected_dip": "hf_distscale.analysis.bimodality",
+    "verdict": "hf_distscale.analysis.bimodality",
+    "bimodality_coefficient": "hf_distscale.analysis.distribution",
+    "distribution_statistics": "hf_distscale.analysis.distribution",
+    "passuntil_fit": "hf_distscale.analysis.passuntil",
+    "describe_plan": "hf_distscale.analysis.plan",
+    "plan_seeds": "hf_distscale.analysis.plan",
+    "analyze": "hf_distscale.analysis.report",
+    "fit_logistic": "hf_distscale.analysis.scaling_fit",
+    "scaling_fit": "hf_distscale.analysis.scaling_fit",
+    "GROUP_KEY": "hf_distscale.analysis.schema",
+    "SERIES_KEY": "hf_distscale.analysis.schema",
+    "load_results": "hf_distscale.analysis.schema",
+    "DistributionalStatistics": "hf_distscale.analysis.statistics",
+    "distributional_statistics": "hf_distscale.analysis.statistics",
+})
 
 __all__ = [
     "DistributionalStatistics",

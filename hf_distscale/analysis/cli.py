@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import warnings
+from pathlib import Path
 
 from hf_distscale.analysis.bootstrap import N_RESAMPLES
-from hf_distscale.analysis.report import analyze
-from hf_distscale.analysis.schema import METRIC_COLUMNS
-from hf_distscale.hub.reading import read_results
+from hf_distscale.analysis.thresholds import metric_names
+from hf_distscale.hub.errors import check_results_source
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "id on the Hub (REPO_ID, or REPO_ID:POPULATION for one population)",
     )
     parser.add_argument("--out", required=True, help="folder for statistics, summary and figures/")
-    parser.add_argument("--metric", default="em", choices=METRIC_COLUMNS, help="metric column to analyse (default: em)")
+    parser.add_argument("--metric", default="em", choices=metric_names(), help="metric column to analyse (default: em)")
     parser.add_argument(
         "--breakthrough-length",
         type=int,
@@ -46,19 +45,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", UserWarning)
-        paths = analyze(
-            read_results(args.results),
-            args.out,
-            metric=args.metric,
-            breakthrough_test_length=args.breakthrough_length,
-            n_resamples=args.resamples,
-            seed=args.seed,
-            breakthrough_condition=args.breakthrough_condition,
-            plan=args.plan,
-        )
-    for warning in caught:
-        print(f"warning: {warning.message}")
+    check_results_source(args.results)
+    out = Path(args.out).expanduser()
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out: {args.out} is a file; give a folder for the analysis, e.g. "
+                         f"--out {out.with_suffix('')}-analysis")
+    if args.resamples < 1:
+        raise ValueError(f"--resamples: {args.resamples} is not a positive count; e.g. --resamples 1000")
+    from hf_distscale.analysis.report import analyze  # heavy (scipy, matplotlib): after the checks
+    from hf_distscale.hub.reading import read_results
+
+    paths = analyze(
+        read_results(args.results),
+        args.out,
+        metric=args.metric,
+        breakthrough_test_length=args.breakthrough_length,
+        n_resamples=args.resamples,
+        seed=args.seed,
+        breakthrough_condition=args.breakthrough_condition,
+        plan=args.plan,
+    )
     for name, path in paths.items():
         print(f"{name}: {path}")

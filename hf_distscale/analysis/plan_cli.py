@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import warnings
+from pathlib import Path
 
-from hf_distscale.analysis.plan import format_plan, plan_table
-from hf_distscale.analysis.schema import METRIC_COLUMNS
-from hf_distscale.hub.reading import read_results
+from hf_distscale.analysis.thresholds import metric_names
+from hf_distscale.hub.errors import check_results_source
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="significance level of the bimodality test (default: 0.001, the paper's)")
     parser.add_argument("--ci-width", type=float, default=0.1,
                         help="half-width of the 95%% interval of P(success) (default: 0.1)")
-    parser.add_argument("--metric", default="em", choices=METRIC_COLUMNS, help="metric column (default: em)")
+    parser.add_argument("--metric", default="em", choices=metric_names(), help="metric column (default: em)")
     parser.add_argument("--preset", default=None,
                         help="preset whose training budget prices a seed (default: the table's preset column)")
     parser.add_argument("--out", default=None, help="also write the plan table here (CSV)")
@@ -33,10 +32,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        plan = plan_table(read_results(args.results), args.power, args.alpha, args.ci_width,
-                          metric=args.metric, preset=args.preset)
+    check_results_source(args.results)
+    if args.out and Path(args.out).expanduser().is_dir():
+        raise ValueError(f"--out: {args.out} is a folder; give a CSV file name, e.g. --out plan.csv")
+    from hf_distscale.analysis.plan import format_plan, plan_table  # heavy (scipy): after the checks
+    from hf_distscale.hub.reading import read_results
+
+    plan = plan_table(read_results(args.results), args.power, args.alpha, args.ci_width,
+                      metric=args.metric, preset=args.preset)
     print(format_plan(plan, args.power, args.alpha, args.ci_width))
     if args.out:
         plan.to_csv(args.out, index=False)

@@ -8,7 +8,6 @@ table itself.
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +20,7 @@ from hf_distscale.analysis.page import page_data
 from hf_distscale.analysis.schema import PLOT_KEY, analysis_table, load_results
 from hf_distscale.analysis.statistics import distributional_statistics
 from hf_distscale.analysis.summary import write_summary
+from hf_distscale.console import warn
 from hf_distscale.formats.analysis import (
     figure_folder,
     write_benchmark_statistics,
@@ -66,8 +66,9 @@ def analyze(
 
     `results` is the evaluation results table (DataFrame or Parquet path).
     B and L use `breakthrough_condition`, or counting's `len<breakthrough_test_length>`.
-    Warns (UserWarning) about groups with fewer than 5 seeds and series with
-    a single scale, whose B/L, fits and top-seed figure are skipped.
+    Warns (`console.warn`, and in statistics.json and the summary) about groups
+    with fewer than 5 seeds and series with a single scale, whose B/L, fits
+    and top-seed figure are skipped.
     Returns {output name: path}: statistics_json, benchmark_statistics_json,
     claims_json, figure_data_json, figures_json, summary_csv, summary_md,
     scaling_fits_csv, passuntil_csv, breakthrough_csv, and per (population,
@@ -82,7 +83,7 @@ def analyze(
     table = load_results(results, metric)
     statistics = distributional_statistics(table, metric, breakthrough_condition, n_resamples, seed)
     for message in statistics.messages:
-        warnings.warn(message, stacklevel=2)
+        warn(message)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"statistics_json": write_statistics(out_dir, statistics.to_dict())}
     paths.update(write_page_data(results, out_dir, plan, breakthrough_condition, n_resamples, seed))

@@ -20,7 +20,6 @@ measured the metric.
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -137,20 +136,18 @@ def sort_rows(table: pd.DataFrame) -> pd.DataFrame:
     return table.assign(_condition_rank=order).sort_values(keys).drop(columns="_condition_rank")
 
 
-def warn_if_few_seeds(results: pd.DataFrame) -> None:
-    """Warn once when any group has fewer than MIN_RELIABLE_SEEDS seeds."""
+def few_seeds_messages(results: pd.DataFrame) -> list[str]:
+    """One message when any group has fewer than MIN_RELIABLE_SEEDS seeds (it qualifies every number)."""
     counts = results.groupby(GROUP_KEY, sort=False).size()
     few = counts[counts < MIN_RELIABLE_SEEDS]
-    if not few.empty:
-        (population, benchmark, family, scale_index, condition), n = next(iter(few.items()))
-        scale = results.loc[(results["population"] == population) & (results["family"] == family)
-                            & (results["scale_index"] == scale_index), "scale"].iloc[0]
-        warnings.warn(
-            f"{len(few)} (population, benchmark, family, scale, condition) groups have fewer than "
+    if few.empty:
+        return []
+    (population, benchmark, family, scale_index, condition), n = next(iter(few.items()))
+    scale = results.loc[(results["population"] == population) & (results["family"] == family)
+                        & (results["scale_index"] == scale_index), "scale"].iloc[0]
+    return [f"{len(few)} (population, benchmark, family, scale, condition) groups have fewer than "
             f"{MIN_RELIABLE_SEEDS} seeds (e.g. {family} {scale} on {benchmark} {condition}: "
-            f"{n}); their statistics and confidence intervals are unreliable; train more seeds",
-            stacklevel=2,
-        )
+            f"{n}); their statistics and confidence intervals are unreliable; train more seeds"]
 
 
 def scale_table(results: pd.DataFrame) -> pd.DataFrame:

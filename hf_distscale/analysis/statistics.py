@@ -33,7 +33,7 @@ from hf_distscale.analysis.distribution import distribution_statistics
 from hf_distscale.analysis.bimodality import bimodality_table, verdict
 from hf_distscale.analysis.passuntil import passuntil_fits
 from hf_distscale.analysis.scaling_fit import scaling_fits
-from hf_distscale.analysis.schema import GROUP_KEY, PLOT_KEY, condition_order, load_results, warn_if_few_seeds
+from hf_distscale.analysis.schema import GROUP_KEY, PLOT_KEY, condition_order, few_seeds_messages, load_results
 
 
 @dataclass
@@ -88,7 +88,6 @@ def distributional_statistics(
     """
     check_resamples(n_resamples)
     results = load_results(results, metric)
-    warn_if_few_seeds(results)
     conditions = condition_order(results)
     if breakthrough_condition is not None and breakthrough_condition not in conditions:
         raise ValueError(
@@ -96,7 +95,7 @@ def distributional_statistics(
             f"choose one of {', '.join(conditions)}"
         )
     lonely = series_without_curves(results)
-    messages = [
+    messages = few_seeds_messages(results) + [
         f"{family!r} on {benchmark} ({population}) has a single scale: breakthroughness, linearity "
         "and the scaling fits need at least 2 scales, so they are skipped for it"
         for population, benchmark, family in lonely

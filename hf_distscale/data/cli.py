@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hf_distscale.presets import available_presets
+from hf_distscale.presets import available_presets, load_preset
 
 
 def register(subparsers) -> None:
@@ -21,6 +21,8 @@ def register(subparsers) -> None:
 
 
 def _build(args) -> None:
+    for name in args.preset:  # an unknown name, before `datasets` loads
+        load_preset(name)
     from hf_distscale.data.export import export_dataset
 
     out = export_dataset(

@@ -1,10 +1,21 @@
 """Population evaluation: one model resolver, one resumable loop, a counting and an lm-eval adapter."""
 
-from hf_distscale.evaluation.forward import generate_scores, teacher_forced_scores
-from hf_distscale.evaluation.metrics import score_tokens, summarize
-from hf_distscale.evaluation.models import ModelRef, model_folder, resolve_models
-from hf_distscale.evaluation.pass_until import pass_until_estimate, sample_until
-from hf_distscale.evaluation.run import evaluate_population, load_model
+from hf_distscale import lazy_exports
+
+# Imported on first use, so that `hf-distscale --help` and its instant errors load no torch.
+__getattr__ = lazy_exports(__name__, {
+    "generate_scores": "hf_distscale.evaluation.forward",
+    "teacher_forced_scores": "hf_distscale.evaluation.forward",
+    "score_tokens": "hf_distscale.evaluation.metrics",
+    "summarize": "hf_distscale.evaluation.metrics",
+    "ModelRef": "hf_distscale.evaluation.models",
+    "model_folder": "hf_distscale.evaluation.models",
+    "resolve_models": "hf_distscale.evaluation.models",
+    "pass_until_estimate": "hf_distscale.evaluation.pass_until",
+    "sample_until": "hf_distscale.evaluation.pass_until",
+    "evaluate_population": "hf_distscale.evaluation.run",
+    "load_model": "hf_distscale.evaluation.run",
+})
 
 __all__ = [
     "ModelRef",

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from transformers.utils import logging
-
-from hf_distscale.evaluation.run import evaluate_population
+from hf_distscale.evaluation.sources import check_sources
+from hf_distscale.presets import available_presets
 
 
 def _test_lengths(text: str) -> list[int]:
@@ -26,11 +25,21 @@ def _test_lengths(text: str) -> list[int]:
 
 
 def run(args) -> None:
-    logging.disable_progress_bar()  # one bar per model is enough
+    test_lengths = _test_lengths(args.test_lengths) if args.test_lengths else None
+    if args.batch_size < 1:
+        raise ValueError(f"--batch-size: {args.batch_size} is not a positive count; e.g. --batch-size 512")
+    if args.preset is not None and args.preset not in available_presets():
+        raise ValueError(f"--preset: unknown preset {args.preset!r}; choose one of {', '.join(available_presets())}")
+    check_sources(args.sources)
+    from hf_distscale.formats.results import read_table  # pandas: after the instant checks
+
+    read_table(args.out)
+    from hf_distscale.evaluation.run import evaluate_population  # heavy (torch): after the checks
+
     table = evaluate_population(
         args.sources,
         args.out,
-        test_lengths=_test_lengths(args.test_lengths) if args.test_lengths else None,
+        test_lengths=test_lengths,
         preset=args.preset,
         batch_size=args.batch_size,
         precision=args.precision,

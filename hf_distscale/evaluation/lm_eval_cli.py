@@ -2,25 +2,40 @@
 
 from __future__ import annotations
 
-from transformers.utils import logging
+import argparse
 
-from hf_distscale.evaluation.lm_eval_run import evaluate_lm_population, items_path
-from hf_distscale.evaluation.models import DEFAULT_NAME_RULE
+from hf_distscale.evaluation.sources import check_sources
 
 
 def _limit(text: str) -> int | float:
-    """lm-eval's --limit: a count of items per task, or a fraction below 1."""
-    value = float(text)
+    """lm-eval's --limit: a positive count of items per task, or a fraction between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0
+    if not value > 0 or (value >= 1 and value != int(value)):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive item count or a fraction "
+                                         f"in (0, 1); e.g. --limit 100 or --limit 0.1")
     return value if value < 1 else int(value)
 
 
 def run(args) -> None:
-    logging.disable_progress_bar()
     tasks = [name.strip() for name in args.tasks.split(",") if name.strip()]
+    if not tasks:
+        raise ValueError("--tasks: give at least one lm-eval task, e.g. --tasks mmlu")
+    if args.batch_size < 1 or (args.num_fewshot is not None and args.num_fewshot < 0):
+        raise ValueError("--batch-size must be positive and --num-fewshot 0 or more; e.g. --batch-size 32")
+    check_sources(args.sources)
+    from hf_distscale.formats.results import read_table  # pandas: after the instant checks
+
+    read_table(args.out)
+    from hf_distscale.evaluation.lm_eval_run import evaluate_lm_population, items_path  # heavy: after the checks
+    from hf_distscale.evaluation.models import DEFAULT_NAME_RULE
+
     table = evaluate_lm_population(
         args.sources, tasks, args.out, limit=args.limit, batch_size=args.batch_size,
         device=args.device, num_fewshot=args.num_fewshot, dtype=args.dtype,
-        population=args.population, family=args.family, name_rule=args.name_rule,
+        population=args.population, family=args.family, name_rule=args.name_rule or DEFAULT_NAME_RULE,
     )
     overall = table[table["benchmark"] == table["condition"]]
     summary = overall.groupby(["population", "scale", "benchmark"])[["acc", "nll_correct"]]
@@ -54,7 +69,7 @@ def register(subparsers) -> None:
     parser.add_argument("--population", help="population name of models without a seed record")
     parser.add_argument("--family", help="family name of models without a seed record")
     parser.add_argument(
-        "--name-rule", default=DEFAULT_NAME_RULE,
+        "--name-rule",
         help="regex with (?P<seed>) and optional (?P<family>), (?P<scale>) groups, matched "
              "against repo/folder names (default: <family>-<scale>-seed<k>)",
     )

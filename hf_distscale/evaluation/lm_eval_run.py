@@ -109,6 +109,13 @@ def evaluate_lm_population(
     if not all(isinstance(ref, ModelRef) for ref in refs):
         refs = resolve_models([str(spec) for spec in refs], **identity)
     for ref in refs:
+        if ref.task is not None:
+            raise ValueError(
+                f"model: {ref.model_path} was trained on the counting task, so its tokenizer is the "
+                f"counting task's (one token per number), not a text tokenizer, and lm-eval's prompts "
+                f"are text; score it with `hf-distscale eval`, and give `lm-eval` language models "
+                f"(e.g. a population from `hf-distscale reinit`)"
+            )
         if ref.folder is not None:
             _check_tokenizer(ref.folder)
     benchmark = LMEval(build_tasks(tasks, num_fewshot), items_path(out), limit, batch_size, dtype)

@@ -28,17 +28,11 @@ the weights when a model is evaluated, so a resumed run skips finished models.
 
 from __future__ import annotations
 
-import glob
-import itertools
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-from transformers import AutoConfig, AutoModelForCausalLM
-from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
-
+from hf_distscale.evaluation.sources import expand_spec, local_folder
 from hf_distscale.formats.population import (
     IDENTITY_COLUMNS,
     SEED_RECORD,
@@ -46,7 +40,6 @@ from hf_distscale.formats.population import (
     read_seed_record,
     seed_uri,
 )
-from hf_distscale.hub.errors import looks_like_path, no_such_path
 from hf_distscale.hub.reading import (
     download_model,
     download_seed,
@@ -57,9 +50,6 @@ from hf_distscale.hub.reading import (
 from hf_distscale.tasks import CountingTask
 
 DEFAULT_NAME_RULE = r"^(?:(?P<family>.+?)-(?P<scale>[^-]+)-)?seed-?(?P<seed>\d+)$"
-_BRACE = re.compile(r"\{([^{}]*)\}")
-_RANGE = re.compile(r"^(-?\d+)\.\.(-?\d+)$")
-_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 _DTYPES = {"float32": "fp32", "bfloat16": "bf16", "float16": "fp16"}
 
 
@@ -82,51 +72,6 @@ class ModelRef:
     revision: str | None = None
     task: CountingTask | None = None
     recorded: bool = True
-
-
-def expand_braces(pattern: str) -> list[str]:
-    """Every string `pattern` stands for: `{a,b}` alternatives, `{1..9}` inclusive ranges.
-
-    A range keeps the width of a zero-padded bound (`{01..10}`). A brace with
-    nothing in it, or a descending range, expands to nothing.
-    """
-    parts = _BRACE.split(pattern)
-    options = []
-    for i, part in enumerate(parts):
-        if i % 2 == 0:
-            options.append([part])
-            continue
-        bounds = _RANGE.match(part)
-        if bounds:
-            low, high = bounds.groups()
-            width = len(low) if low.startswith("0") and len(low) > 1 else 0
-            options.append([str(n).zfill(width) for n in range(int(low), int(high) + 1)])
-        else:
-            options.append([option for option in part.split(",") if option])
-    return ["".join(combo) for combo in itertools.product(*options)]
-
-
-def expand_spec(spec: str) -> list[str]:
-    """The sources one spec stands for: braces expanded, then globs matched; `@REV` kept on each.
-
-    A spec that stands for nothing (an empty brace, a descending range, a glob
-    that matches no path) is a ValueError.
-    """
-    if os.path.exists(spec):  # a local path, even one holding "@" or "["
-        return [spec]
-    pattern, _, revision = spec.partition("@")
-    names = []
-    for name in expand_braces(pattern):
-        if glob.has_magic(name) and not os.path.exists(name):
-            names += sorted(glob.glob(os.path.expanduser(name)))
-        else:
-            names.append(name)
-    if not names:
-        raise ValueError(
-            f"source: {spec!r} expands to nothing; check its braces ({{a,b}} or {{1..9}}, "
-            f"low <= high) or glob"
-        )
-    return [f"{name}@{revision}" if revision else name for name in names]
 
 
 def resolve_models(
@@ -166,14 +111,12 @@ def model_folder(ref: ModelRef) -> Path:
 
 
 def _resolve(name: str, naming: dict) -> list[ModelRef]:
-    path = Path(name).expanduser()
-    if path.is_dir() and not (path / "config.json").is_file():
+    path = local_folder(name)
+    if path is not None and not (path / "config.json").is_file():
         return _population_folder(path)
-    if path.is_dir():
+    if path is not None:
         folder = path.resolve()
         return [_model(folder, folder.name, naming, folder=folder)]
-    if path.exists() or looks_like_path(name) or not _REPO_ID.match(name.partition("@")[0]):
-        raise no_such_path(name, "model or population folder")
     repo_id, _, revision = name.partition("@")
     revision = revision or None
     if is_population_repo(repo_id, revision):
@@ -214,6 +157,9 @@ def _model(local: Path, name: str, naming: dict, model_path: str | None = None, 
             f"model: {where} has no config.json; point at a folder written by "
             f"`save_pretrained` (a finished seed folder holds one)"
         )
+    import torch  # heavy: imported once a model is found, so path errors come at once
+    from transformers import AutoConfig, AutoModelForCausalLM
+
     config = AutoConfig.from_pretrained(local)
     _check_causal_lm(config, where)
     if (local / SEED_RECORD).is_file():
@@ -279,6 +225,8 @@ def _check_causal_lm(config, where: str) -> None:
 
     BERT has a causal-LM class too, but a BERT checkpoint says `BertForMaskedLM`.
     """
+    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+
     causal = MODEL_FOR_CAUSAL_LM_MAPPING_NAMES.get(config.model_type)
     causal = {causal} if isinstance(causal, str) else set(causal or ())
     architectures = set(getattr(config, "architectures", None) or causal)

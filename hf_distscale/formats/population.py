@@ -30,8 +30,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from hf_distscale.formats.versions import load_json
 
 POPULATION_FILE = "population.json"
@@ -91,6 +89,8 @@ def seeds_index(population_dir: str | Path) -> pd.DataFrame:
             **{key: record[key] for key in IDENTITY_COLUMNS},
             **{key: record.get(key, float("nan")) for key in RUN_COLUMNS},
         })
+    import pandas as pd  # only the index needs it; the layout's names are read at CLI start
+
     index = pd.DataFrame(rows, columns=["subfolder", *IDENTITY_COLUMNS, *RUN_COLUMNS])
     return index.sort_values(["scale_index", "seed"], ignore_index=True)
 

@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow
 import pyarrow.parquet as pq
 
-from hf_distscale.formats.population import IDENTITY_COLUMNS
+from hf_distscale.formats.population import IDENTITY_COLUMNS, RESULTS_FILE
 from hf_distscale.formats.versions import CURRENT, PARQUET_VERSION_KEY, check_version
 
 COUNTING_BENCHMARK = "counting"
@@ -90,39 +90,50 @@ def conform(table: pd.DataFrame, source: str = "results") -> pd.DataFrame:
                 table[column] = defaults.get(column, float("nan"))
         missing = set()
     if missing:
+        # Metrics first: a table without the measured scores is the problem to name.
+        missing = sorted(missing, key=lambda c: (c not in COUNTING_METRICS + MULTIPLE_CHOICE_METRICS,
+                                                 list(COLUMNS).index(c)))
+        more = f" (and {len(missing) - 1} more: {', '.join(missing[1:4])}{', ...' if len(missing) > 4 else ''})"
         raise ValueError(
-            f"{source} lacks column(s) {sorted(missing)}; it is not a results table of this "
-            f"version; write to a new file"
+            f"{source} has no {missing[0]!r} column{more if len(missing) > 1 else ''}; it is not a "
+            f"results table of this version; evaluate again with `hf-distscale eval` or `lm-eval` "
+            f"into a new file"
         )
     return table[list(COLUMNS)].astype(COLUMNS)
 
 
-def read_parquet(path: str | Path, source: str | None = None) -> pd.DataFrame:
+def read_parquet(path: str | Path, source: str | None = None,
+                 fix: str = "pass the file `hf-distscale eval` or `hf-distscale lm-eval` wrote") -> pd.DataFrame:
     """The results table in the Parquet file at `path`: version-checked and conformed.
 
     A file that is not Parquet, or of a format version this code does not
-    know, is a ValueError naming `source` (default "results: <path>").
+    know, is a ValueError naming `source` (default "results: <path>") and `fix`.
     """
     source = source or f"results: {path}"
     try:
         metadata = pq.read_schema(path).metadata or {}
         table = pd.read_parquet(path)
     except (pyarrow.ArrowException, OSError) as err:
-        raise ValueError(
-            f"{source} is not a Parquet results table ({err}); pass the file "
-            "`hf-distscale eval` or `hf-distscale lm-eval` wrote"
-        ) from err
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ValueError(f"{source} is not a Parquet results table ({reason}); {fix}") from None
     version = metadata.get(PARQUET_VERSION_KEY)
     check_version("results", int(version) if version and version.isdigit() else version, source)
     return conform(table, source)
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
-    """The existing table at `path`, or an empty one; refuses a file with other columns."""
-    path = Path(path)
+def read_table(path: str | Path, option: str = "--out") -> pd.DataFrame:
+    """The existing table at `path` that rows go into, or an empty one.
+
+    A folder, a file that is not a results table, or one of another version
+    is a ValueError naming `option`: an output is never overwritten by guess.
+    """
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise ValueError(f"{option}: {path} is a folder; give a Parquet file, e.g. {option} {path / RESULTS_FILE}")
     if not path.is_file():
         return empty_table()
-    return read_parquet(path)
+    return read_parquet(path, f"{option} {path}",
+                        fix=f"give {option} a new file name, or move {path} away (it is kept as it is)")
 
 
 def append_rows(table: pd.DataFrame, rows: list[dict]) -> pd.DataFrame:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from hf_distscale.hub.transfer import pull_folder, push_dataset, push_population, push_results
-
-PUSHERS = {"population": push_population, "dataset": push_dataset, "results": push_results}
 SOURCES = {"population": "a population folder (OUT/<population>)",
            "dataset": "a dataset folder (`hf-distscale dataset build`)",
            "results": "a results table (Parquet)"}
@@ -20,12 +17,18 @@ def push(args: argparse.Namespace) -> None:
         extra["results"] = args.results
     elif args.results:
         raise ValueError("--results: only `hub push population` takes a results table for its card")
-    url = PUSHERS[args.kind](args.source, args.repo_id, private=args.private, revision=args.revision,
+    from hf_distscale.hub import transfer  # pandas and the Hub client: after argument parsing
+
+    pushers = {"population": transfer.push_population, "dataset": transfer.push_dataset,
+               "results": transfer.push_results}
+    url = pushers[args.kind](args.source, args.repo_id, private=args.private, revision=args.revision,
                              staged=args.staging, **extra)
     print(f"pushed {args.kind} {args.source} to {url}")
 
 
 def pull(args: argparse.Namespace) -> None:
+    from hf_distscale.hub.transfer import pull_folder  # pandas and the Hub client: after argument parsing
+
     folder = pull_folder(args.repo_id, args.out, repo_type=args.repo_type, revision=args.revision)
     print(f"pulled {args.repo_id} into {folder}")
 
@@ -39,7 +42,7 @@ def register(subparsers) -> None:
     )
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     push_parser = actions.add_parser("push", help="stage SRC as a Hub repo and upload it")
-    push_parser.add_argument("kind", choices=sorted(PUSHERS), help="what SRC is")
+    push_parser.add_argument("kind", choices=sorted(SOURCES), help="what SRC is")
     push_parser.add_argument("source", metavar="SRC", help="; ".join(f"{k}: {v}" for k, v in SOURCES.items()))
     push_parser.add_argument("repo_id", metavar="REPO_ID", help="org/name of the repo (created if needed)")
     push_parser.add_argument("--private", action="store_true", help="create the repo private")

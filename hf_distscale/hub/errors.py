@@ -23,6 +23,8 @@ from huggingface_hub.errors import (
     RevisionNotFoundError,
 )
 
+from hf_distscale.formats.population import POPULATION_FILE
+
 LOGIN = "set HF_TOKEN or run `hf auth login`"
 
 
@@ -41,6 +43,31 @@ def no_such_path(spec: str, what: str = "folder") -> FileNotFoundError:
     return FileNotFoundError(
         f"{spec}: no such {what}; give an existing local path, or a Hub repo id (org/name)"
     )
+
+
+def check_results_source(source: str | Path) -> None:
+    """Raise one line unless `source` is a file or could be a results repo id, org/name (nothing is read).
+
+    A population folder, or a folder of them, gets the command that makes its results table.
+    """
+    source = str(source)
+    path = Path(source).expanduser()
+    if path.is_file():
+        return
+    populations = [path] if (path / POPULATION_FILE).is_file() else sorted(
+        child for child in path.glob("*") if (child / POPULATION_FILE).is_file())
+    if populations:
+        what = "a population folder" if populations == [path] else "a folder of population folders"
+        raise ValueError(
+            f"{source} is {what}, not a results table; make its table with `hf-distscale eval "
+            f"{' '.join(map(str, populations))} --out results.parquet` (or `hf-distscale lm-eval ...` for "
+            f"a language-model population), then pass results.parquet"
+        )
+    if path.is_dir():
+        raise ValueError(f"{source} is a folder, not a results table; give the Parquet file that "
+                         f"`hf-distscale eval` or `lm-eval` wrote, or a results repo id")
+    if looks_like_path(source) or source.endswith(".parquet") or "/" not in source.partition(":")[0]:
+        raise no_such_path(source, "results file")  # a results repo id is always org/name
 
 
 def endpoint() -> str:

@@ -13,7 +13,7 @@ import pandas as pd
 from huggingface_hub import HfApi, hf_hub_download, snapshot_download
 
 from hf_distscale.formats.results import conform, read_parquet
-from hf_distscale.hub.errors import hub_errors, looks_like_path, no_such_path
+from hf_distscale.hub.errors import check_results_source, hub_errors
 from hf_distscale.formats.versions import load_json
 from hf_distscale.formats.population import POPULATION_FILE, RESULTS_FILE, SEEDS_INDEX
 
@@ -69,12 +69,11 @@ def read_results(source: str | Path, revision: str | None = None) -> pd.DataFram
     A repo is read from its Parquet files (one config per population; all of
     them without `:CONFIG`), and the table is checked against the results schema.
     """
+    check_results_source(source)
     source = str(source)
     path = Path(source).expanduser()
     if path.is_file():
         return read_parquet(path)
-    if path.exists() or looks_like_path(source) or source.endswith(".parquet"):
-        raise no_such_path(source, "results file")
     repo_id, _, config = source.partition(":")
     pattern = f"{config}/*.parquet" if config else f"*/{RESULTS_FILE}"
     with hub_errors(repo_id, "dataset"):

@@ -23,8 +23,6 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from transformers import LlamaConfig
-
 from hf_distscale.named_configs import config_names, load_named_config
 from hf_distscale.tasks import CountingTask
 
@@ -136,6 +134,8 @@ def select_scales(name: str, task: CountingTask, wanted: str | list[str]) -> lis
 
 def llama_config(scale: Scale, task: CountingTask) -> LlamaConfig:
     """The `LlamaConfig` of one scale; vocabulary, special ids and positions come from the task."""
+    from transformers import LlamaConfig  # heavy (imports torch); scale families are read without it
+
     return LlamaConfig(
         architectures=["LlamaForCausalLM"],
         vocab_size=task.vocab_size,

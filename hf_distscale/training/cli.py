@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from hf_distscale.console import report_errors
+from hf_distscale.console import ArgumentParser, report_errors
 from hf_distscale.models import available_families
 from hf_distscale.presets import available_presets
 
@@ -69,7 +69,7 @@ def print_records(records: list[dict], columns: list[tuple[str, str, int, str]])
 def standalone_main(verb: str, description: str, add_arguments, run, argv: list[str] | None) -> int:
     """A verb as its own program (what torchrun and `accelerate launch` start): parse `argv`,
     run, and report bad input as one line with exit code 2, as `hf-distscale VERB` does."""
-    parser = argparse.ArgumentParser(description=description)
+    parser = ArgumentParser(prog=verb, description=description)
     add_arguments(parser)
     return report_errors(verb, run, parser.parse_args(argv))
 
@@ -88,14 +88,21 @@ def parse_seeds_per_process(text: str) -> int | None:
 
 
 def run(args: argparse.Namespace) -> list[dict]:
-    from hf_distscale.training.population import train_population
+    from hf_distscale.models import select_scales
+    from hf_distscale.tasks.counting import CountingTask
+    from hf_distscale.training.config import TrainingConfig
     from hf_distscale.training.seeds import parse_seeds
 
+    seeds, options = parse_seeds(args.seeds), population_options(args)
+    seeds_per_process = parse_seeds_per_process(args.seeds_per_process)
+    # Preset, family, scales and overrides checked without torch (`train_population` imports it).
+    select_scales(args.family, CountingTask.from_preset(args.preset), args.scales)
+    TrainingConfig.from_preset(args.preset, **options["training_overrides"])
+    from hf_distscale.training.population import train_population
+
     records = train_population(
-        args.family, args.scales, parse_seeds(args.seeds), args.preset, args.out,
-        **population_options(args), compile=args.compile,
-        seeds_per_process=parse_seeds_per_process(args.seeds_per_process),
-        data_workers=args.data_workers,
+        args.family, args.scales, seeds, args.preset, args.out, **options, compile=args.compile,
+        seeds_per_process=seeds_per_process, data_workers=args.data_workers,
     )
     print_records(records, [("scale", "scale", 6, ""), ("seed", "seed", 5, ""), ("steps", "steps", 6, ""),
                             ("stop", "stop_reason", 10, ""), ("loss", "final_train_loss", 8, ".4f"),

@@ -12,27 +12,16 @@ Training hyperparameters are data: the `training` section of an LM preset
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
 
-from hf_distscale.named_configs import config_names, load_named_config
+from hf_distscale.presets import load_lm_preset
 from hf_distscale.training.config import check_training_fields, training_from_dict
 from hf_distscale.training.text_data import PackedText
 from hf_distscale.training.trainer import Objective, SeedRun, Stop, autocast
 
-LM_PRESET_DIR = Path(__file__).resolve().parents[1] / "presets" / "lm"
 EVAL_BATCH = 16
-
-
-def available_lm_presets() -> list[str]:
-    return config_names(LM_PRESET_DIR)
-
-
-def load_lm_preset(name: str) -> dict:
-    """The LM preset's sections: "description", "training", optional "base" and "demo"."""
-    return load_named_config(LM_PRESET_DIR, "LM preset", name)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,6 @@ every seed ends as the same standard model folder and `seed_record.json`.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -34,6 +33,7 @@ from accelerate.utils import broadcast_object_list, gather_object
 from safetensors.torch import save_file
 from tqdm.auto import tqdm
 
+from hf_distscale.console import warn
 from hf_distscale.formats.population import POPULATION_FILE, SEED_RECORD, read_identity, read_seed_record
 from hf_distscale.formats.versions import dump_json
 from hf_distscale.models import Scale, count_parameters, llama_config, select_scales
@@ -50,7 +50,6 @@ from hf_distscale.training.trainer import (
     Objective, OneSeed, SeedRun, build_model, counting_objective, train,
 )
 
-logger = logging.getLogger(__name__)
 
 RECORD = SEED_RECORD
 IDENTITY = POPULATION_FILE
@@ -220,8 +219,7 @@ class SeedRunner:
             try:
                 pending.append((checkpoint_step(directory / "checkpoint"), job))
             except CheckpointError as err:
-                logger.warning("%s; restarting seed %d of scale %s from step 0", err, job.init_seed,
-                               job.scale)
+                warn(f"{err}; restarting seed {job.init_seed} of scale {job.scale} from step 0")
                 remove_checkpoint(directory / "checkpoint")
                 pending.append((0, job))
         return records, pending

@@ -29,6 +29,8 @@ import torch
 from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
 
+from hf_distscale.formats.population import SEED_RECORD, read_seed_record
+
 
 def base_name(base: str) -> str:
     """A base model's scale name: the folder name, or the last part of a repo id."""
@@ -37,6 +39,12 @@ def base_name(base: str) -> str:
 
 def check_causal_lm(base: str, revision: str | None = None):
     """The base's config, or a ValueError/FileNotFoundError naming what is wrong."""
+    if (Path(base) / SEED_RECORD).is_file() and "task" in read_seed_record(base):
+        raise ValueError(
+            f"base model: {base} was trained on the counting task, so its tokenizer is the counting "
+            f"task's (one token per number), not a text tokenizer; reinit needs a pretrained text LM "
+            f"(a model folder or Hub repo id, e.g. the tiny base LM `hf-distscale demo --lm` trains)"
+        )
     try:
         config = AutoConfig.from_pretrained(base, revision=revision)
     except (OSError, ValueError) as err:

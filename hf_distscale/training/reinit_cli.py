@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from hf_distscale.training.cli import (
     add_population_arguments, population_options, print_records, standalone_main,
 )
-from hf_distscale.training.lm_objective import available_lm_presets
+from hf_distscale.presets import available_lm_presets
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,13 +36,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> list[dict]:
-    from hf_distscale.training.reinit_population import build_reinit_population
+    from hf_distscale.hub.errors import looks_like_path, no_such_path
+    from hf_distscale.presets import load_lm_preset
     from hf_distscale.training.seeds import parse_seeds
 
+    seeds, options = parse_seeds(args.seeds), population_options(args)
+    # Preset and local base paths checked without torch (`build_reinit_population` imports it).
+    load_lm_preset(args.preset)
+    for base in args.base:
+        if looks_like_path(base) and not Path(base).expanduser().exists():
+            raise no_such_path(base, "base model folder")
+    from hf_distscale.training.reinit_population import build_reinit_population
+
     records = build_reinit_population(
-        args.base, args.dataset, parse_seeds(args.seeds), args.preset, args.out,
+        args.base, args.dataset, seeds, args.preset, args.out,
         split=args.split, text_column=args.text_column, dataset_config=args.dataset_config,
-        patterns=args.reinit, revision=args.revision, **population_options(args),
+        patterns=args.reinit, revision=args.revision, **options,
     )
     print_records(records, [("scale", "scale", 16, ""), ("seed", "seed", 5, ""), ("steps", "steps", 6, ""),
                             ("train loss", "final_train_loss", 10, ".4f"),

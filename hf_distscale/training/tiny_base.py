@@ -23,7 +23,8 @@ from transformers import LlamaConfig
 from hf_distscale.models.scales import HEAD_DIM, make_scale
 from hf_distscale.tasks.toy_knowledge import build_tokenizer, corpus_texts
 from hf_distscale.training.checkpoint import remove_checkpoint, write_atomic
-from hf_distscale.training.lm_objective import LMTrainingConfig, load_lm_preset, text_objective
+from hf_distscale.presets import load_lm_preset
+from hf_distscale.training.lm_objective import LMTrainingConfig, text_objective
 from hf_distscale.training.population import save_model_folder
 from hf_distscale.training.text_data import dataset_progress, pack_texts
 from hf_distscale.training.trainer import SeedRun, build_model, train
