@@ -42,7 +42,6 @@ __all__ = [
     "push_results",
     "push_space",
     "read_results",
-    "seed_folder",
     "seed_uri",
     "seeds_index",
     "stage_all",
