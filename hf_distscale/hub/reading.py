@@ -25,8 +25,9 @@ def is_population_repo(repo_id: str, revision: str | None = None) -> bool:
     Under HF_HUB_OFFLINE=1 the answer comes from the cached snapshot; a repo
     that is not cached is a one-line error saying how to fetch it."""
     with hub_errors(repo_id):
-        if constants.HF_HUB_OFFLINE:
-            return (Path(snapshot_download(repo_id, revision=revision)) / POPULATION_FILE).is_file()
+        if constants.HF_HUB_OFFLINE:  # what the online read fetched: the root's JSON files
+            folder = Path(snapshot_download(repo_id, revision=revision, allow_patterns=["*.json"]))
+            return (folder / POPULATION_FILE).is_file()
         return HfApi().file_exists(repo_id, POPULATION_FILE, revision=revision)
 
 
@@ -63,7 +64,9 @@ def download_model(repo_id: str, revision: str | None = None, weights: bool = Tr
     """
     patterns = ["*.json", "*.model", "*.txt", "*.tiktoken"]
     with hub_errors(repo_id):
-        if weights and not constants.HF_HUB_OFFLINE:  # offline, the cached snapshot is all there is
+        if weights and constants.HF_HUB_OFFLINE:  # no listing offline: the cached safetensors
+            patterns.append("*.safetensors")
+        elif weights:
             files = HfApi().list_repo_files(repo_id, revision=revision or "main")
             patterns.append("*.safetensors" if any(f.endswith(".safetensors") for f in files) else "*.bin")
         return Path(snapshot_download(repo_id, revision=revision or "main", allow_patterns=patterns))
