@@ -106,6 +106,8 @@ def _refuse_carved_fewshot(tasks: list) -> None:
         if not shots or split is None:
             continue
         path = task.get_config("dataset_path")
+        if not isinstance(path, str) or not (Path(path).is_dir() or "/" in path):
+            continue  # a builder name ("json") or a custom loader: no card to read
         if path not in cards:
             cards[path] = dataset_card_data(path).get("hf_distscale", {}).get("carved_dev_split") or {}
         carved = cards[path]
