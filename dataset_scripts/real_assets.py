@@ -161,6 +161,8 @@ def build_mmlu(cache: Path) -> Path:
     import datasets
     import yaml
 
+    datasets.disable_progress_bars()
+
     features = datasets.Features({
         "question": datasets.Value("string"), "subject": datasets.Value("string"),
         "choices": datasets.Sequence(datasets.Value("string")),
