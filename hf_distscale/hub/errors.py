@@ -97,6 +97,13 @@ def hub_errors(repo_id: str, repo_type: str = "model", action: str = "read"):
     except LocalTokenNotFoundError:
         raise ValueError(f"no Hugging Face token to {action} {what}; {LOGIN}") from None
     except (LocalEntryNotFoundError, OfflineModeIsEnabled, httpx2.TransportError):
+        if constants.HF_HUB_OFFLINE:
+            kind = "" if repo_type == "model" else f" --repo-type {repo_type}"
+            raise ValueError(
+                f"{repo_type} repo {repo_id!r} is not in the local Hugging Face cache and "
+                f"HF_HUB_OFFLINE=1 forbids fetching it; fetch it once online (`hf download "
+                f"{repo_id}{kind}`, or this command without HF_HUB_OFFLINE)"
+            ) from None
         raise ValueError(
             f"cannot reach the Hub at {endpoint()} for {repo_type} repo {repo_id!r}; check the "
             f"network, HF_ENDPOINT and HF_HUB_OFFLINE{rerun}"

@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from huggingface_hub import HfApi, hf_hub_download, snapshot_download
+from huggingface_hub import DatasetCard, HfApi, constants, hf_hub_download, snapshot_download
+from huggingface_hub.errors import EntryNotFoundError
 
 from hf_distscale.formats.results import conform, read_parquet
 from hf_distscale.hub.errors import check_results_source, hub_errors
@@ -19,8 +20,14 @@ from hf_distscale.formats.population import POPULATION_FILE, RESULTS_FILE, SEEDS
 
 
 def is_population_repo(repo_id: str, revision: str | None = None) -> bool:
-    """True when the model repo has a `population.json` at its root (False for unknown repos)."""
+    """True when the model repo has a `population.json` at its root (False for unknown repos).
+
+    Under HF_HUB_OFFLINE=1 the answer comes from the cached snapshot; a repo
+    that is not cached is a one-line error saying how to fetch it."""
     with hub_errors(repo_id):
+        if constants.HF_HUB_OFFLINE:  # what the online read fetched: the root's JSON files
+            folder = Path(snapshot_download(repo_id, revision=revision, allow_patterns=["*.json"]))
+            return (folder / POPULATION_FILE).is_file()
         return HfApi().file_exists(repo_id, POPULATION_FILE, revision=revision)
 
 
@@ -57,10 +64,27 @@ def download_model(repo_id: str, revision: str | None = None, weights: bool = Tr
     """
     patterns = ["*.json", "*.model", "*.txt", "*.tiktoken"]
     with hub_errors(repo_id):
-        if weights:
+        if weights and constants.HF_HUB_OFFLINE:  # no listing offline: the cached safetensors
+            patterns.append("*.safetensors")
+        elif weights:
             files = HfApi().list_repo_files(repo_id, revision=revision or "main")
             patterns.append("*.safetensors" if any(f.endswith(".safetensors") for f in files) else "*.bin")
         return Path(snapshot_download(repo_id, revision=revision or "main", allow_patterns=patterns))
+
+
+def dataset_card_data(path: str) -> dict:
+    """The YAML header of a dataset's card (`README.md`): a local folder's, else the Hub repo's;
+    {} when there is none."""
+    if Path(path).is_dir():
+        card = Path(path) / "README.md"
+        return DatasetCard.load(card).data.to_dict() if card.is_file() else {}
+    with hub_errors(path, "dataset"):
+        try:
+            card = hf_hub_download(path, "README.md", repo_type="dataset")
+        except EntryNotFoundError:
+            return {}
+    return DatasetCard.load(card).data.to_dict()
+
 
 
 def read_results(source: str | Path, revision: str | None = None) -> pd.DataFrame:

@@ -28,7 +28,7 @@ from accelerate import Accelerator
 from transformers import AutoModelForCausalLM
 
 from hf_distscale.training.checkpoint import sha256
-from hf_distscale.training.lm_objective import LMTrainingConfig, text_objective
+from hf_distscale.training.lm_objective import LMTrainingConfig, load_lm_preset, text_objective
 from hf_distscale.training.population import (
     SeedJob, SeedRunner, claim_population, pair_data_seeds, resolve_precision,
 )
@@ -39,6 +39,7 @@ from hf_distscale.training.reinit import (
 from hf_distscale.training.text_data import dataset_progress, load_texts, pack_texts
 
 FAMILY = "reinit"
+TRAIN_CHOICES = ("all", "reinitialized")  # the LM preset's `train`: what continues training
 
 
 def base_revision(base: str, config) -> str:
@@ -67,11 +68,17 @@ def shared_tokenizer(bases: list[str], revision: str | None):
     return tokenizers[0]
 
 
-def reinit_seed_model(base: str, revision: str | None, patterns: list[str] | None, init_seed: int):
-    """(model, tokenizer, chosen parameter names): the base with its chosen parameters re-drawn."""
+def reinit_seed_model(base: str, revision: str | None, patterns: list[str] | None, init_seed: int,
+                      train: str = "all"):
+    """(model, tokenizer, chosen parameter names): the base with its chosen parameters re-drawn;
+    with `train="reinitialized"` every other parameter is frozen (requires_grad False)."""
     model, tokenizer = load_base(base, revision)
     names = select_parameters(model, patterns or default_patterns(model))
     reinit_parameters(model, names, init_seed)
+    if train == "reinitialized":
+        chosen = set(names)
+        for name, param in model.named_parameters():
+            param.requires_grad_(name in chosen)
     return model, tokenizer, names
 
 
@@ -79,15 +86,17 @@ def reinit_seed_model(base: str, revision: str | None, patterns: list[str] | Non
 class ReinitStart:
     """A pretrained base LM with the parameters matching `patterns` (default: `default_patterns`)
     re-drawn under the init seed. Training runs on fp32 weights; the seed's folder stores them in
-    the base's own dtype, so a bf16 base gives bf16 seeds."""
+    the base's own dtype, so a bf16 base gives bf16 seeds. `train` is the preset's choice of what
+    continues training: "all" parameters, or only the "reinitialized" ones (CPU-sized runs)."""
 
     base: str
     revision: str | None
     patterns: list[str] | None
     stored_dtype: torch.dtype
+    train: str = "all"
 
     def model(self, init_seed: int):
-        return reinit_seed_model(self.base, self.revision, self.patterns, init_seed)[0]
+        return reinit_seed_model(self.base, self.revision, self.patterns, init_seed, self.train)[0]
 
     def tokenizer(self):
         return load_tokenizer(self.base, self.revision)
@@ -140,6 +149,9 @@ def build_reinit_population(
     """
     accelerator = accelerator or Accelerator(cpu=not torch.cuda.is_available())
     training = LMTrainingConfig.from_preset(preset, **(training_overrides or {}))
+    train = load_lm_preset(preset).get("train", "all")
+    if train not in TRAIN_CHOICES:
+        raise ValueError(f"LM preset {preset}: train: {train!r} is not one of {list(TRAIN_CHOICES)}")
     seeds = list(seeds)
     if not seeds or not bases:
         raise ValueError("reinit: give at least one base model and one seed, e.g. --seeds 0-7")
@@ -152,7 +164,8 @@ def build_reinit_population(
         packed = pack_texts(texts, tokenizer, text_column, training.block_size, training.eval_blocks)
     population = population or f"{FAMILY}-{preset}"
     identity = {
-        "family": FAMILY, "preset": preset, "training": training.to_dict(), "precision": precision,
+        "family": FAMILY, "preset": preset, "training": training.to_dict(), "train": train,
+        "precision": precision,
         "bases": [{"model": base, "scale": base_name(base), "revision": base_revision(base, config),
                    "reinit": patterns or default_patterns(skeleton(config))}
                   for base, config in zip(bases, configs)],
@@ -163,7 +176,7 @@ def build_reinit_population(
     claim_population(out_dir, population, identity, accelerator)
 
     jobs = [SeedJob(population, base_name(base), index, seed, data_seed,
-                    ReinitStart(base, revision, patterns, config.dtype or torch.float32))
+                    ReinitStart(base, revision, patterns, config.dtype or torch.float32, train))
             for index, (base, config) in enumerate(zip(bases, configs)) for seed, data_seed in pairs]
     runner = SeedRunner(Path(out_dir), text_objective(packed, training, precision, accelerator.device),
                         training, lambda job, model, summary: seed_record(job, preset, precision, model,
