@@ -301,7 +301,7 @@ def test_few_seeds_are_a_message_of_the_statistics_and_one_warning_line(tmp_path
     assert any("fewer than 5 seeds" in message for message in statistics.messages)
     path = tmp_path / "results.parquet"
     table.to_parquet(path)
-    assert main(["analyze", str(path), "--out", str(tmp_path / "out"), "--resamples", "20", "--no-plan"]) == 0
+    assert main(["analyze", str(path), "--out", str(tmp_path / "out"), "--resamples", "40", "--no-plan"]) == 0
     printed = capsys.readouterr()
     assert "warning" not in printed.out
     few = [line for line in printed.err.splitlines() if "fewer than 5 seeds" in line]

@@ -191,7 +191,7 @@ def test_warnings_are_one_line_on_stderr_and_written_into_the_analysis(world, ca
         columns=["benchmark", "condition", "chance", "acc", "acc_norm", "nll_correct", "p_correct", "brier"])
     old.to_parquet(tmp_path / "first-version.parquet")
     code, out, err = run(["analyze", str(tmp_path / "first-version.parquet"), "--out", str(tmp_path / "analysis"),
-                          "--resamples", "20", "--no-plan"], capfd)
+                          "--resamples", "40", "--no-plan"], capfd)
     assert code == 0, err
     warnings = [line for line in err.splitlines() if line.startswith("warning: ")]
     assert any("counting-only results table" in line for line in warnings)

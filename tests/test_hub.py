@@ -218,7 +218,7 @@ def client(hub, trained, tmp_path_factory):
     cases = {
         "eval": (["eval", POPULATION_REPO, "--out", str(out / "hub.parquet")], {}),
         "analyze": (["analyze", f"{RESULTS_REPO}:{POPULATION}", "--out", str(out / "analysis"),
-                     "--resamples", "20"], {}),
+                     "--resamples", "40"], {}),
         "pull": (["hub", "pull", POPULATION_REPO, "--out", str(out / "pulled")], {}),
         "pull results": (["hub", "pull", RESULTS_REPO, "--out", str(out / "pulled_results")], {}),
         "unknown repo": (["eval", "org/no-such-repo", "--out", str(out / "x.parquet")], {}),
