@@ -5,12 +5,14 @@ own metric (EM for counting, accuracy for multiple choice):
 
 - benchmark statistics: one row per (population, benchmark, family, scale,
   condition) with the fractions and their CIs, the bimodality tests, the
-  verdict, the planner's seed counts and the seeds' model folder (a Hub link
-  where the seeds came from one);
+  verdict, the planner's seed counts, the seeds' model folder (a Hub link
+  where the seeds came from one) and each number as the page shows it
+  (`text`, formatted by `display` as summary.md is);
 - claims: the paper's claims (`claims`), read at each family's reference condition;
 - figure data: per family the seed values per (scale, condition) for the
-  violins and histograms, the scaling fits, the top-5 fixed-seed curves by B
-  and L, and for language-model benchmarks each seed's NLL.
+  violins and histograms, the scaling fits (with their slope and crossing
+  as text), the top-5 fixed-seed curves by B and L at the reference condition
+  and at every condition, and for language-model benchmarks each seed's NLL.
 """
 
 from __future__ import annotations
@@ -21,7 +23,17 @@ import numpy as np
 import pandas as pd
 
 from hf_distscale.analysis.bootstrap import N_RESAMPLES
-from hf_distscale.analysis.breakthrough import top_seeds
+from hf_distscale.analysis.breakthrough import breakthrough_table, top_seeds
+from hf_distscale.analysis.display import (
+    MISSING,
+    count,
+    crossing,
+    fixed,
+    missing,
+    p_value,
+    parameters,
+    with_interval,
+)
 from hf_distscale.analysis.claims import paper_claims
 from hf_distscale.analysis.figures import violin_conditions
 from hf_distscale.analysis.plan import plan_seeds
@@ -36,7 +48,7 @@ MULTIPLE_CHOICE_METRIC = "acc"
 NLL_COLUMN = {COUNTING_BENCHMARK: "nll_mean"}
 MULTIPLE_CHOICE_NLL = "nll_correct"
 TOP_K = 5
-# The planner's seed counts shown as "seeds needed" (defaults: power 0.8 at alpha 0.001; P(success) to +-0.1).
+# The planner's seed counts shown as "seeds needed", at the planner's defaults (`seeds_needed_rule`).
 PLAN_COLUMNS = ["seeds_for_bimodality", "seeds_for_p_success"]
 
 
@@ -144,9 +156,34 @@ def table_rows(statistics, rows: pd.DataFrame) -> list[dict]:
                 **{column: stat[column] for column in PLAN_COLUMNS},
                 "model": link["text"],
                 "model_url": link["url"],
+                "text": row_text(stat),
             }
         )
     return records
+
+
+def row_text(stat: pd.Series) -> dict[str, str]:
+    """How the page shows a row's numbers (`display`, as summary.md writes them)."""
+    intervals = {
+        name: with_interval(stat[column], stat[f"{column}_ci_low"], stat[f"{column}_ci_high"])
+        for name, column in (("p_success", "frac_successful"), ("p_fail", "frac_failed"),
+                             ("successful_mean", "successful_mean"))
+    }
+    return {
+        "num_parameters": parameters(stat["num_parameters"]),
+        **intervals,
+        **{column: p_value(stat[column]) for column in ("dip_p", "dip_p_raw", "mixture_lrt_p")},
+        **{column: fixed(stat[column]) for column in ("mixture_success_weight", "mixture_success_mean")},
+        "wasserstein_to_next": fixed(stat["wasserstein_to_next"], 3),
+        "seeds_needed": seeds_needed_text(stat["seeds_for_bimodality"], stat["seeds_for_p_success"]),
+    }
+
+
+def seeds_needed_text(bimodality: float, p_success: float) -> str:
+    """'bimodality 24 · P(success) 16'; '-' where the planner did not run."""
+    if missing(bimodality) and missing(p_success):
+        return MISSING
+    return f"bimodality {count(bimodality)} · P(success) {count(p_success)}"
 
 
 def figure_data(statistics, rows: pd.DataFrame, benchmark: str, references: dict[str, str]) -> list[dict]:
@@ -170,12 +207,14 @@ def figure_data(statistics, rows: pd.DataFrame, benchmark: str, references: dict
             "violin_conditions": violin_conditions(family_rows),
             "reference_condition": references[family],
             "scales": [
-                {"scale": r.scale, "scale_index": int(r.scale_index), "num_parameters": int(r.num_parameters)}
+                {"scale": r.scale, "scale_index": int(r.scale_index), "num_parameters": int(r.num_parameters),
+                 "label": f"{r.scale} ({parameters(r.num_parameters)})"}
                 for r in scales.itertuples()
             ],
             "values": _cell_values(*grid, metric),
             "fits": _fits(statistics.scaling_fits, family),
             "top_seeds": _top_seed_curves(statistics.breakthrough, family_rows, family, metric),
+            "top_seeds_by_condition": _top_seeds_by_condition(family_rows, conditions, metric),
         }
         if benchmark != COUNTING_BENCHMARK:
             section["nll"] = _cell_values(*grid, nll)
@@ -195,7 +234,12 @@ def _fits(fits: pd.DataFrame, family: str) -> dict:
         return {}
     keep = ["intercept", "slope", "slope_ci_low", "slope_ci_high", "crossing_x", "crossing_x_ci_low",
             "crossing_x_ci_high", "crossing_in_range", "crossing_direction", "x_variable", "inverse_scaling"]
-    return {row["condition"]: {k: row[k] for k in keep} for _, row in fits[fits["family"] == family].iterrows()}
+    return {
+        row.condition: {**{k: getattr(row, k) for k in keep},
+                        "slope_text": with_interval(row.slope, row.slope_ci_low, row.slope_ci_high),
+                        "crossing_text": crossing(row)}
+        for row in fits[fits["family"] == family].itertuples()
+    }
 
 
 def _top_seed_curves(breakthrough: pd.DataFrame, rows: pd.DataFrame, family: str, metric: str) -> dict | None:
@@ -216,6 +260,16 @@ def _top_seed_curves(breakthrough: pd.DataFrame, rows: pd.DataFrame, family: str
             for symbol, by in (("B", "breakthroughness"), ("L", "linearity"))
         },
     }
+
+
+def _top_seeds_by_condition(rows: pd.DataFrame, conditions: list[str], metric: str) -> dict:
+    """The top-seed curves of `_top_seed_curves`, ranked and drawn at each condition (the page's Condition select)."""
+    curves = {}
+    for condition in conditions:
+        table = breakthrough_table(rows, metric, condition)
+        if not table.empty:
+            curves[condition] = _top_seed_curves(table, rows, rows["family"].iloc[0], metric)
+    return curves
 
 
 def _score_text(score: float) -> str:

@@ -42,6 +42,10 @@ PAPER_SEEDS = 250
 CI_Z = 1.959964  # 95% two-sided normal quantile
 MIN_PILOT_SEEDS = 2
 PLAN_RESAMPLES = 200  # bootstrap resamples of the pilot's intervals, which the plan does not use
+# The defaults: the verdict's test with power 0.8 at the paper's alpha, and P(success) to +-0.1.
+POWER = 0.8
+ALPHA = 0.001
+CI_HALF_WIDTH = 0.1
 
 
 def bimodality_power(mixture: betabinomial.Mixture, n: int, n_seeds: int, alpha: float,
@@ -103,8 +107,8 @@ def p_success_half_width(weight: np.ndarray, n_seeds: int) -> np.ndarray:
     return CI_Z * np.sqrt(weight * (1 - weight) / n_seeds)
 
 
-def plan_seeds(per_scale: pd.DataFrame, power: float = 0.8, alpha: float = 0.001,
-               ci_half_width: float = 0.1, seed: int = 0) -> pd.DataFrame:
+def plan_seeds(per_scale: pd.DataFrame, power: float = POWER, alpha: float = ALPHA,
+               ci_half_width: float = CI_HALF_WIDTH, seed: int = 0) -> pd.DataFrame:
     """The planner table (module docstring), one row per group of `per_scale`.
 
     `per_scale` is `DistributionalStatistics.per_scale` of the pilot. Columns:
@@ -179,8 +183,8 @@ def seed_run_cost(results: pd.DataFrame, preset: str | None = None) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
-def plan_with_cost(results: pd.DataFrame, per_scale: pd.DataFrame, power: float = 0.8, alpha: float = 0.001,
-                   ci_half_width: float = 0.1, preset: str | None = None, seed: int = 0) -> pd.DataFrame:
+def plan_with_cost(results: pd.DataFrame, per_scale: pd.DataFrame, power: float = POWER, alpha: float = ALPHA,
+                   ci_half_width: float = CI_HALF_WIDTH, preset: str | None = None, seed: int = 0) -> pd.DataFrame:
     """`plan_seeds` plus the training cost of the seeds it asks for (the larger of the two counts).
 
     Adds seeds_needed, seed_run_flops, flops and gpu_hours (at ASSUMED_H100_FLOPS).
@@ -195,7 +199,7 @@ def plan_with_cost(results: pd.DataFrame, per_scale: pd.DataFrame, power: float 
     return plan
 
 
-def plan_table(results, power: float = 0.8, alpha: float = 0.001, ci_half_width: float = 0.1,
+def plan_table(results, power: float = POWER, alpha: float = ALPHA, ci_half_width: float = CI_HALF_WIDTH,
                metric: str = "em", preset: str | None = None, statistics=None, seed: int = 0) -> pd.DataFrame:
     """`plan_with_cost` for a results table (DataFrame or Parquet path), computing its statistics if not given."""
     from hf_distscale.analysis.schema import load_results
@@ -211,7 +215,13 @@ def plan_table(results, power: float = 0.8, alpha: float = 0.001, ci_half_width:
     return plan_with_cost(table, statistics.per_scale, power, alpha, ci_half_width, preset, seed)
 
 
-def format_plan(plan: pd.DataFrame, power: float = 0.8, alpha: float = 0.001, ci_half_width: float = 0.1) -> str:
+def seeds_needed_rule(power: float = POWER, alpha: float = ALPHA, ci_half_width: float = CI_HALF_WIDTH) -> str:
+    """What the two seed counts are for, in one sentence (the plan's text and the page's "seeds needed")."""
+    return (f"Seeds needed: to detect the pilot's fitted two-mode mixture with power {power} at p < {alpha}, and "
+            f"to estimate P(success) within +-{ci_half_width} (95% interval).")
+
+
+def format_plan(plan: pd.DataFrame, power: float = POWER, alpha: float = ALPHA, ci_half_width: float = CI_HALF_WIDTH) -> str:
     """The plan as text: the verdict rule, a table of seeds and cost, and one sentence per tested group."""
     from hf_distscale.models.cost import ASSUMED_H100_FLOPS
 
@@ -231,8 +241,7 @@ def format_plan(plan: pd.DataFrame, power: float = 0.8, alpha: float = 0.001, ci
     })
     lines = [
         f"Verdict rule: {VERDICT_RULE}",
-        f"Seeds needed: to detect the pilot's fitted two-mode mixture with power {power} at p < {alpha}, and to "
-        f"estimate P(success) within +-{ci_half_width} (95% interval). GPU-hours price the larger count with the "
+        f"{seeds_needed_rule(power, alpha, ci_half_width)} GPU-hours price the larger count with the "
         f"preset's training budget at an assumed {ASSUMED_H100_FLOPS / 1e12:.0f} TFLOP/s (one H100 at 40% of "
         "its bf16 peak; not a measurement).",
         table.to_markdown(index=False),
@@ -254,7 +263,7 @@ def format_plan(plan: pd.DataFrame, power: float = 0.8, alpha: float = 0.001, ci
     return "\n".join(lines)
 
 
-def describe_plan(results, power: float = 0.8, alpha: float = 0.001, ci_half_width: float = 0.1,
+def describe_plan(results, power: float = POWER, alpha: float = ALPHA, ci_half_width: float = CI_HALF_WIDTH,
                   metric: str = "em", preset: str | None = None, statistics=None) -> str:
     """The verdicts and the planner's answer for a results table, as text (`format_plan` of `plan_table`)."""
     plan = plan_table(results, power, alpha, ci_half_width, metric, preset, statistics)

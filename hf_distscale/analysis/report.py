@@ -17,6 +17,7 @@ from hf_distscale.analysis import figures
 from hf_distscale.analysis.bimodality import VERDICT_RULE
 from hf_distscale.analysis.bootstrap import N_RESAMPLES
 from hf_distscale.analysis.page import page_data
+from hf_distscale.analysis.plan import seeds_needed_rule
 from hf_distscale.analysis.schema import PLOT_KEY, analysis_table, load_results
 from hf_distscale.analysis.statistics import distributional_statistics
 from hf_distscale.analysis.summary import write_summary
@@ -46,7 +47,8 @@ def write_page_data(results: pd.DataFrame | str | Path, out_dir: str | Path, pla
     rows, claims, populations = page_data(analysis_table(results), plan, breakthrough_condition, n_resamples, seed)
     out_dir.mkdir(parents=True, exist_ok=True)
     return {
-        "benchmark_statistics_json": write_benchmark_statistics(out_dir, VERDICT_RULE, rows),
+        "benchmark_statistics_json": write_benchmark_statistics(out_dir, VERDICT_RULE, rows,
+                                                                seeds_needed_rule() if plan else None),
         "claims_json": write_claims(out_dir, claims),
         "figure_data_json": write_figure_data(out_dir, populations),
     }

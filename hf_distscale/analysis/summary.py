@@ -9,33 +9,9 @@ import pandas as pd
 
 from hf_distscale.analysis.bimodality import VERDICT_RULE
 from hf_distscale.analysis.breakthrough import TOP_K, top_seeds
+from hf_distscale.analysis.display import crossing, fixed, p_value, with_interval
 from hf_distscale.analysis.schema import PLOT_KEY, SERIES_KEY
 from hf_distscale.analysis.statistics import DistributionalStatistics
-
-
-def _with_interval(value: float, low: float, high: float, digits: str = ".2f") -> str:
-    """'0.42 [0.30, 0.55]'; '0.56 (no interval)' where the interval is undefined; '-' for no value."""
-    if np.isnan(value):
-        return "-"
-    if np.isnan(low) and np.isnan(high):
-        return f"{value:{digits}} (no interval)"
-    bound = ["beyond the range" if np.isnan(b) else f"{b:{digits}}" for b in (low, high)]
-    return f"{value:{digits}} [{bound[0]}, {bound[1]}]"
-
-
-def _crossing(fit) -> str:
-    """The 0.5 crossing as 'N=1.2e+06 [9e+05, 1.5e+06]' on the ln N axis, else as a scale index; a crossing
-    outside the measured range as 'not reached in [low, high]: P(success) stays below 0.5'."""
-    on_parameters = fit.x_variable == "log_parameters"
-    if not fit.crossing_in_range:
-        ends = [np.exp(v) if on_parameters else v for v in (fit.x_min, fit.x_max)]
-        where = f"N in [{ends[0]:.3g}, {ends[1]:.3g}]" if on_parameters else f"scale index [{ends[0]:g}, {ends[1]:g}]"
-        stays = f": P(success) stays {fit.crossing_direction} 0.5" if fit.crossing_direction else ""
-        return f"not reached in {where}{stays}"
-    if not on_parameters:
-        return "scale index " + _with_interval(fit.crossing_x, fit.crossing_x_ci_low, fit.crossing_x_ci_high)
-    return "N=" + _with_interval(fit.crossing_parameters, fit.crossing_parameters_ci_low,
-                                 fit.crossing_parameters_ci_high, ".3g")
 
 
 def summary_digest(statistics: DistributionalStatistics) -> pd.DataFrame:
@@ -48,23 +24,19 @@ def summary_digest(statistics: DistributionalStatistics) -> pd.DataFrame:
         ("successful_mean", "successful mean"),
     ):
         digest[title] = [
-            _with_interval(v, lo, hi)
+            with_interval(v, lo, hi)
             for v, lo, hi in zip(table[column], table[f"{column}_ci_low"], table[f"{column}_ci_high"])
         ]
-    digest["dip p raw / ties"] = [f"{_p(raw)} / {_p(tied)}" for raw, tied in zip(table["dip_p_raw"], table["dip_p"])]
-    digest["mixture p"] = table["mixture_lrt_p"].map(_p)
+    digest["dip p raw / ties"] = [f"{p_value(raw)} / {p_value(tied)}" for raw, tied in zip(table["dip_p_raw"], table["dip_p"])]
+    digest["mixture p"] = table["mixture_lrt_p"].map(p_value)
     digest["mixture w / mean"] = [
-        "-" if np.isnan(w) else f"{w:.2f} / {m:.2f}"
+        "-" if np.isnan(w) else f"{fixed(w)} / {fixed(m)}"
         for w, m in zip(table["mixture_success_weight"], table["mixture_success_mean"])
     ]
     digest["verdict"] = table["verdict"]
-    digest["BC"] = table["bimodality_coefficient"].round(2)
-    digest["W to next"] = table["wasserstein_to_next"].round(3)
+    digest["BC"] = table["bimodality_coefficient"].map(fixed)
+    digest["W to next"] = table["wasserstein_to_next"].map(lambda w: fixed(w, 3))
     return digest
-
-
-def _p(value: float) -> str:
-    return "-" if np.isnan(value) else f"{value:.2g}"
 
 
 def fits_digest(statistics: DistributionalStatistics) -> pd.DataFrame:
@@ -74,13 +46,13 @@ def fits_digest(statistics: DistributionalStatistics) -> pd.DataFrame:
         return pd.DataFrame()
     digest = fits[[*SERIES_KEY, "x_variable"]].copy()
     digest["P(success) slope"] = [
-        _with_interval(v, lo, hi) for v, lo, hi in zip(fits["slope"], fits["slope_ci_low"], fits["slope_ci_high"])
+        with_interval(v, lo, hi) for v, lo, hi in zip(fits["slope"], fits["slope_ci_low"], fits["slope_ci_high"])
     ]
     digest["P(success) = 0.5 at"] = [
-        _crossing(row) for row in fits.itertuples()
+        crossing(row) for row in fits.itertuples()
     ]
     digest["successful-mean slope"] = [
-        _with_interval(v, lo, hi)
+        with_interval(v, lo, hi)
         for v, lo, hi in zip(
             fits["success_mean_slope"], fits["success_mean_slope_ci_low"], fits["success_mean_slope_ci_high"]
         )

@@ -5,7 +5,9 @@
                             PassUntil fits, messages; the metric and resample count
     <out>/benchmark_statistics.json   the same groups, each benchmark in its own metric (EM for
                             counting, accuracy for multiple choice), with the planner's seed
-                            counts and the seeds' model folder; the verdict rule
+                            counts, the seeds' model folder and each number as the page shows
+                            it (`text`); the verdict rule and what the seed counts are for
+                            (`seeds_needed_rule`, null when the planner did not run)
     <out>/claims.json       the paper's claims checked per (population, benchmark), in that metric
     <out>/figure_data.json  per population, benchmark and family: the seed values per (scale,
                             condition), scaling fits and the top-5 seed curves by B and by L
@@ -71,14 +73,16 @@ def read_statistics(out_dir: str | Path) -> dict:
     return load_json(Path(out_dir) / STATISTICS_FILE, "statistics")
 
 
-def write_benchmark_statistics(out_dir: str | Path, verdict_rule: str, rows: list[dict]) -> Path:
+def write_benchmark_statistics(out_dir: str | Path, verdict_rule: str, rows: list[dict],
+                               seeds_needed_rule: str | None) -> Path:
     path = Path(out_dir) / BENCHMARK_STATISTICS_FILE
-    path.write_bytes(dump_json(plain({"verdict_rule": verdict_rule, "rows": rows}), "benchmark_statistics"))
+    data = {"verdict_rule": verdict_rule, "seeds_needed_rule": seeds_needed_rule, "rows": rows}
+    path.write_bytes(dump_json(plain(data), "benchmark_statistics"))
     return path
 
 
 def read_benchmark_statistics(out_dir: str | Path) -> dict:
-    """{"verdict_rule": str, "rows": [one dict per group]}."""
+    """{"verdict_rule": str, "seeds_needed_rule": str or None, "rows": [one dict per group]}."""
     return load_json(Path(out_dir) / BENCHMARK_STATISTICS_FILE, "benchmark_statistics")
 
 

@@ -8,7 +8,8 @@ Hugging Face Space. Every number comes from what `analyze` wrote
 (`hf_distscale.formats.analysis`); the builder only lays the files out:
 
 - `data/leaderboard.json`: the main table (one row per population, benchmark,
-  scale, condition), the claims, the verdict rule and the list of populations;
+  scale, condition, with each number as the page shows it), the claims, the
+  verdict rule, what "seeds needed" is for, and the list of populations;
 - `data/population-<i>.json`: one population's figure data (seed values,
   scaling fits, top-5 seed curves).
 """
@@ -65,13 +66,17 @@ def site_data(analyses: list[Path], dataset_sources: dict | None = None) -> tupl
     `dataset_sources` maps (population, benchmark) to the results repo the
     rows came from (linked from the table); absent means a local file.
     """
-    rows, claims, populations, verdict_rule = [], [], [], None
+    rows, claims, populations, verdict_rule, seeds_needed_rule = [], [], [], None, None
     for folder in analyses:
         if not is_analysis(folder):
             raise ValueError(f"leaderboard: {folder} is not an analysis output (no {BENCHMARK_STATISTICS_FILE}); "
                              "run `hf-distscale analyze` on its results first")
         statistics = read_benchmark_statistics(folder)
+        if "seeds_needed_rule" not in statistics:
+            raise ValueError(f"leaderboard: {folder} was written by an older `hf-distscale analyze` (no display "
+                             "text for the page); run `hf-distscale analyze` on its results again")
         verdict_rule = statistics["verdict_rule"]
+        seeds_needed_rule = statistics["seeds_needed_rule"] or seeds_needed_rule
         rows += statistics["rows"]
         claims += read_claims(folder)
         populations += read_figure_data(folder)
@@ -86,6 +91,7 @@ def site_data(analyses: list[Path], dataset_sources: dict | None = None) -> tupl
              for i, p in enumerate(populations)]
     board = {
         "verdict_rule": verdict_rule,
+        "seeds_needed_rule": seeds_needed_rule,
         "rows": rows,
         "claims": claims,
         "populations": [{"population": p["population"], "file": p["file"]} for p in files],
