@@ -143,8 +143,11 @@ def test_site_built_from_analyze_output_equals_the_page_computed_from_results(tm
     """tests/golden/leaderboard/ holds the page data the leaderboard computed itself from the results
     (commit b85d54e: `build_leaderboard(results of golden_table(), out, breakthrough_condition="len18",
     plan=False)`), rewritten on purpose since only where an analysis rule changed (exact proportion
-    intervals, no interval for a one-seed mean, no crossing outside the measured range); a site built
-    from `analyze` output matches it value for value, floats exactly."""
+    intervals, no interval for a one-seed mean, no crossing outside the measured range) and where the
+    page data gained keys on purpose, every earlier value unchanged (each number as the page shows it:
+    rows' `text`, `seeds_needed_rule`, scales' `label`, fits' `slope_text` and `crossing_text`; and
+    `top_seeds_by_condition`, for the Condition select); a site built from `analyze` output matches it
+    value for value, floats exactly."""
     write_table(golden_table(), tmp_path / "results.parquet")
     analyze(tmp_path / "results.parquet", tmp_path / "analysis", breakthrough_test_length=18, plan=False)
     assert {claim["population"] for claim in read_claims(tmp_path / "analysis")} == {"choices", "counts"}
