@@ -8,77 +8,122 @@ const PLOT_CONFIG = { responsive: true, displaylogo: false };
 const leaderboard = { board: null, table: null, populations: {}, drawing: null, ready: false };
 window.leaderboard = leaderboard;
 
-function number(value, digits = 2) {
-  return value === null || value === undefined ? "–" : Number(value).toFixed(digits);
+const VERDICTS = ["bimodal", "unimodal", "all fail", "all succeed", "too few seeds"];
+const NOT_PLANNED = "not planned: the site was built without the seed planner (--no-plan)";
+
+// Every number on the page arrives as text, formatted by the analysis as summary.md is
+// (hf_distscale.analysis.display); the page never rounds.
+function textCell(field) {
+  return (cell) => cell.getRow().getData().text[field];
 }
 
-function pValue(value) {
-  if (value === null || value === undefined) return "–";
-  return value < 0.001 ? value.toExponential(1) : value.toFixed(3);
+function span(text, className = "", title = "") {
+  const element = document.createElement("span");
+  element.textContent = text;
+  if (className) element.className = className;
+  if (title) element.title = title;
+  return element;
 }
 
-function parameters(count) {
-  for (const [divisor, suffix] of [[1e9, "B"], [1e6, "M"], [1e3, "k"]]) {
-    if (count >= divisor) return `${(count / divisor).toPrecision(3)}${suffix}`;
-  }
-  return String(count);
-}
-
+// "0.62 [0.40, 0.80]": the value, then its interval in a quieter style.
 function withInterval(field) {
   return (cell) => {
-    const row = cell.getRow().getData();
-    if (row[field] === null) return "–";
-    return `${number(row[field])} <span class="note">[${number(row[field + "_ci_low"])}, ${number(row[field + "_ci_high"])}]</span>`;
+    const [value, ...interval] = cell.getRow().getData().text[field].split(" ");
+    const holder = span(value);
+    if (interval.length) holder.append(" ", span(interval.join(" "), "note"));
+    return holder;
   };
+}
+
+function anchor(text, url) {
+  const element = document.createElement("a");
+  element.href = url;
+  element.target = "_blank";
+  element.rel = "noopener";
+  element.textContent = text;
+  return element;
 }
 
 function link(textField, urlField) {
   return (cell) => {
     const row = cell.getRow().getData();
     const text = row[textField] ?? "";
-    if (!row[urlField]) return text;
-    const anchor = document.createElement("a");
-    anchor.href = row[urlField];
-    anchor.target = "_blank";
-    anchor.rel = "noopener";
-    anchor.textContent = text || "results dataset";
-    return anchor;
+    return row[urlField] ? anchor(text || "results dataset", row[urlField]) : text;
   };
 }
 
-function seedsNeeded(cell) {
+// The scale with its parameter count, linked to the seeds' folder on the Hub where they have one.
+function scaleCell(cell) {
   const row = cell.getRow().getData();
-  if (row.seeds_for_bimodality === null && row.seeds_for_p_success === null) return "–";
-  return `bimodality ${row.seeds_for_bimodality ?? "–"} · P(success) ${row.seeds_for_p_success ?? "–"}`;
+  const text = `${row.scale} (${row.text.num_parameters})`;
+  return row.model_url ? anchor(text, row.model_url) : span(text, "", row.model);
 }
 
+function verdictClass(verdict) {
+  return `verdict verdict-${verdict.replaceAll(" ", "-")}`;
+}
+
+function verdictCell(rule) {
+  return (cell) => (cell.getValue() ? span(cell.getValue(), verdictClass(cell.getValue()), rule) : "-");
+}
+
+function seedsNeededCell(rule) {
+  return (cell) => span(cell.getRow().getData().text.seeds_needed, "", rule);
+}
+
+// The first screen: scale, condition (both frozen), seeds, P(success), P(fail), verdict, seeds needed;
+// the columns marked `optional` start hidden and are one click away in the column chooser.
 function columns(board) {
-  const rule = board.verdict_rule || "";
+  const verdictRule = board.verdict_rule || "";
+  const seedsRule = board.seeds_needed_rule || NOT_PLANNED;
   const num = (title, field, formatter, extra = {}) =>
     ({ title, field, sorter: "number", hozAlign: "right", formatter, ...extra });
+  const optional = (column) => ({ ...column, visible: false, optional: true });
   return [
-    { title: "Population", field: "population", sorter: "string", frozen: true },
-    { title: "Benchmark", field: "benchmark", sorter: "string" },
-    { title: "Family", field: "family", sorter: "string" },
-    { title: "Scale", field: "scale", sorter: "alphanum" },
-    num("Parameters", "num_parameters", (c) => parameters(c.getValue())),
-    { title: "Condition", field: "condition", sorter: "alphanum" },
+    { title: "Scale", field: "scale_index", sorter: "number", frozen: true, formatter: scaleCell,
+      headerTooltip: "the scale with its parameter count; links to the seeds' model folder on the Hub" },
+    { title: "Condition", field: "condition", sorter: "alphanum", frozen: true },
     num("Seeds", "seeds"),
-    num("P(success)", "p_success", withInterval("p_success"), { headerTooltip: "fraction of seeds above the success line, 95% bootstrap interval" }),
-    num("P(fail)", "p_fail", withInterval("p_fail"), { headerTooltip: "fraction of seeds below the failure line, 95% bootstrap interval" }),
-    num("Successful mean", "successful_mean", withInterval("successful_mean"), { headerTooltip: "mean score of the successful seeds" }),
-    num("Dip p", "dip_p", (c) => pValue(c.getValue()), { headerTooltip: "Hartigan's dip test p-value, corrected for the ties of k-of-n scores" }),
-    num("Dip p (raw)", "dip_p_raw", (c) => pValue(c.getValue()), { headerTooltip: "Hartigan's dip test p-value on the scores as they are (the paper's test)" }),
-    num("Mixture LRT p", "mixture_lrt_p", (c) => pValue(c.getValue()), { headerTooltip: "likelihood-ratio test of two modes against one" }),
-    num("Mixture w", "mixture_success_weight", (c) => number(c.getValue()), { headerTooltip: "weight of the success mode of the two-component mixture" }),
-    num("Mixture mean", "mixture_success_mean", (c) => number(c.getValue()), { headerTooltip: "mean of the success mode of the two-component mixture" }),
-    num("W to next", "wasserstein_to_next", (c) => number(c.getValue(), 3), { headerTooltip: "Wasserstein-1 distance to the next larger scale" }),
-    { title: "Verdict", field: "verdict", sorter: "string", headerTooltip: rule,
-      formatter: (c) => (c.getValue() === "bimodal" ? `<span class="verdict-bimodal">bimodal</span>` : c.getValue() ?? "–") },
-    num("Seeds needed", "seeds_for_bimodality", seedsNeeded, { hozAlign: "left", headerTooltip: "planner: seeds to detect bimodality · to estimate P(success)" }),
-    { title: "Models", field: "model", sorter: "string", formatter: link("model", "model_url"), maxWidth: 260, tooltip: true },
-    { title: "Results", field: "dataset_url", sorter: "string", formatter: link("dataset_text", "dataset_url") },
+    num("P(success)", "p_success", withInterval("p_success"), { headerTooltip: "fraction of seeds above the success line, exact 95% interval (Clopper-Pearson)" }),
+    num("P(fail)", "p_fail", withInterval("p_fail"), { headerTooltip: "fraction of seeds below the failure line, exact 95% interval (Clopper-Pearson)" }),
+    { title: "Verdict", field: "verdict", sorter: "string", headerTooltip: verdictRule, formatter: verdictCell(verdictRule) },
+    { title: "Seeds needed", field: "seeds_for_p_success", sorter: "number", headerTooltip: seedsRule, formatter: seedsNeededCell(seedsRule) },
+    optional({ title: "Population", field: "population", sorter: "string" }),
+    optional({ title: "Benchmark", field: "benchmark", sorter: "string" }),
+    optional({ title: "Family", field: "family", sorter: "string" }),
+    optional(num("Successful mean", "successful_mean", withInterval("successful_mean"), { headerTooltip: "mean score of the successful seeds, 95% bootstrap interval" })),
+    optional(num("Dip p", "dip_p", textCell("dip_p"), { headerTooltip: "Hartigan's dip test p-value, corrected for the ties of k-of-n scores" })),
+    optional(num("Dip p (raw)", "dip_p_raw", textCell("dip_p_raw"), { headerTooltip: "Hartigan's dip test p-value on the scores as they are (the paper's test)" })),
+    optional(num("Mixture LRT p", "mixture_lrt_p", textCell("mixture_lrt_p"), { headerTooltip: "likelihood-ratio test of two modes against one" })),
+    optional(num("Mixture w", "mixture_success_weight", textCell("mixture_success_weight"), { headerTooltip: "weight of the success mode of the two-component mixture" })),
+    optional(num("Mixture mean", "mixture_success_mean", textCell("mixture_success_mean"), { headerTooltip: "mean of the success mode of the two-component mixture" })),
+    optional(num("W to next", "wasserstein_to_next", textCell("wasserstein_to_next"), { headerTooltip: "Wasserstein-1 distance to the next larger scale" })),
+    optional({ title: "Models", field: "model", sorter: "string", formatter: link("model", "model_url"), maxWidth: 260, tooltip: true }),
+    optional({ title: "Results", field: "dataset_url", sorter: "string", formatter: link("dataset_text", "dataset_url") }),
   ];
+}
+
+function columnChooser(table) {
+  const holder = document.getElementById("column-chooser-options");
+  for (const column of table.getColumns().filter((c) => c.getDefinition().optional)) {
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.value = column.getField();
+    box.checked = column.isVisible();
+    box.addEventListener("change", () => (box.checked ? column.show() : column.hide()));
+    const label = document.createElement("label");
+    label.append(box, ` ${column.getDefinition().title}`);
+    holder.append(label);
+  }
+}
+
+function verdictLegend(rule) {
+  const holder = document.getElementById("verdict-legend");
+  holder.replaceChildren("Verdict: ", ...VERDICTS.flatMap((verdict) => [span(verdict, verdictClass(verdict), rule), " "]));
+}
+
+function groupName(row) {
+  return `${row.population} · ${row.benchmark} · ${row.family}`;
 }
 
 function fillSelect(select, values, all = true) {
@@ -110,17 +155,27 @@ function buildTable(board) {
     select.addEventListener("change", applyFilters);
   }
   document.getElementById("verdict-rule").textContent = board.verdict_rule ? `Verdict rule: ${board.verdict_rule}` : "";
+  document.getElementById("seeds-needed-rule").textContent = board.seeds_needed_rule || `Seeds needed: ${NOT_PLANNED}.`;
+  verdictLegend(board.verdict_rule || "");
   return new Promise((resolve) => {
+    // No height: the table grows with its rows, so none is ever hidden behind a scroll box.
     const table = new Tabulator("#table", {
       data: board.rows,
       columns: columns(board),
       layout: "fitData",
-      maxHeight: "480px",
+      groupBy: groupName,
+      groupToggleElement: false,
+      groupHeader: (name, count) => `${name} <span class="note">(${count} row${count === 1 ? "" : "s"})</span>`,
       columnHeaderVertAlign: "bottom",
     });
     leaderboard.table = table;
     table.on("dataFiltered", () => setTimeout(showRowCount, 0));
-    table.on("tableBuilt", () => { performance.mark("table built"); showRowCount(); resolve(table); });
+    table.on("tableBuilt", () => {
+      performance.mark("table built");
+      columnChooser(table);
+      showRowCount();
+      resolve(table);
+    });
   });
 }
 
@@ -155,6 +210,8 @@ async function loadJSON(path) {
 }
 
 // ---- figures -------------------------------------------------------------
+// Each figure is drawn from a section and the section's `view` (condition, violin scale, all conditions);
+// a select changes the view and redraws the figures it names (its data-figures).
 
 function grid(count, maxColumns = 5) {
   const columns = Math.min(count, maxColumns);
@@ -163,10 +220,6 @@ function grid(count, maxColumns = 5) {
 
 function axisName(prefix, index) {
   return index === 0 ? prefix : `${prefix}${index + 1}`;
-}
-
-function scaleLabel(scale) {
-  return `${scale.scale} (${parameters(scale.num_parameters)})`;
 }
 
 function figureDiv(holder, name, caption) {
@@ -181,27 +234,33 @@ function figureDiv(holder, name, caption) {
 }
 
 // By default the violins show `violin_conditions` (the static figures' choice, e.g. the paper's
-// test lengths 30, 40, ..., 100 of 71), which stays readable and fast; a checkbox shows them all.
-function violins(div, section, scaleIndex, allConditions) {
-  const shown = allConditions ? section.conditions : section.violin_conditions;
+// test lengths 30, 40, ..., 100 of 71) and the selected condition, which stays readable and fast;
+// a checkbox shows them all. The selected condition is shaded.
+function violins(div, section, view) {
+  const chosen = new Set([...section.violin_conditions, view.condition]);
+  const shown = view.allConditions ? section.conditions : section.conditions.filter((c) => chosen.has(c));
   const columns = shown.map((c) => section.conditions.indexOf(c));
   const traces = section.scales.map((scale, s) => ({
     type: "violin",
-    name: scaleLabel(scale),
+    name: scale.label,
     x: columns.flatMap((i) => section.values[s][i].map(() => section.conditions[i])),
     y: columns.flatMap((i) => section.values[s][i]),
-    visible: s === scaleIndex,
+    visible: s === view.scaleIndex,
     points: false,
     meanline: { visible: true },
     spanmode: "hard",
     scalemode: "width",
     width: 0.85,
   }));
+  const marked = shown.indexOf(view.condition);
   const layout = {
-    title: { text: `${section.family}: ${section.metric} over seeds, per condition, at ${scaleLabel(section.scales[scaleIndex])}`
-      + (shown.length < section.conditions.length ? ` (${shown.length} of ${section.conditions.length} conditions)` : "") },
-    xaxis: { title: { text: "condition" }, type: "category", automargin: true },
+    title: { text: `${section.family}: ${section.metric} over seeds, per condition, at ${section.scales[view.scaleIndex].label}`
+      + (shown.length < section.conditions.length ? ` (${shown.length} of ${section.conditions.length} conditions)` : "")
+      + `; ${view.condition} shaded` },
+    xaxis: { title: { text: "condition" }, type: "category", categoryorder: "array", categoryarray: shown, automargin: true },
     yaxis: { title: { text: `${section.metric} (fraction)` }, range: [-0.05, 1.05] },
+    shapes: [{ type: "rect", xref: "x", yref: "paper", x0: marked - 0.5, x1: marked + 0.5, y0: 0, y1: 1,
+      fillcolor: "rgba(255, 196, 0, 0.2)", line: { width: 0 }, layer: "below" }],
     showlegend: false, height: 380, margin: { t: 50, b: 60 },
   };
   return Plotly.react(div, traces, layout, PLOT_CONFIG);
@@ -212,7 +271,16 @@ function tableRows(section, population) {
     && r.family === section.family);
 }
 
-function fractions(div, section, population, condition) {
+// The x axis spans the measured scales (a little padding so the end markers show whole), never a
+// fitted extrapolation; on a log axis plotly's range is in log10 units.
+function measuredRange(x, logAxis) {
+  const ends = [Math.min(...x), Math.max(...x)].map((v) => (logAxis ? Math.log10(v) : v));
+  const pad = (ends[1] - ends[0]) * 0.04 || 0.1;
+  return [ends[0] - pad, ends[1] + pad];
+}
+
+function fractions(div, section, population, view) {
+  const condition = view.condition;
   const rows = tableRows(section, population).filter((r) => r.condition === condition)
     .sort((a, b) => a.scale_index - b.scale_index);
   const fit = section.fits[condition];
@@ -233,7 +301,7 @@ function fractions(div, section, population, condition) {
     const hi = Math.max(...rows.map((r) => (logAxis ? Math.log(r.num_parameters) : r.scale_index)));
     const along = Array.from({ length: 60 }, (_, i) => lo + ((hi - lo) * i) / 59);
     traces.push({
-      name: `logistic fit (slope ${number(fit.slope)} [${number(fit.slope_ci_low)}, ${number(fit.slope_ci_high)}])`,
+      name: `logistic fit (slope ${fit.slope_text})`,
       x: along.map((v) => (logAxis ? Math.exp(v) : v)),
       y: along.map((v) => 1 / (1 + Math.exp(-(fit.intercept + fit.slope * v)))),
       mode: "lines", line: { color: "#1f77b4", dash: "dash" },
@@ -244,7 +312,7 @@ function fractions(div, section, population, condition) {
     if (fit.crossing_x !== null) {
       const at = (v) => (logAxis ? Math.exp(v) : v);
       traces.push({
-        name: `P(success) = 0.5 at ${logAxis ? "N = " + parameters(at(fit.crossing_x)) : "scale " + number(fit.crossing_x)}${fit.crossing_in_range ? "" : " (extrapolated)"}`,
+        name: `P(success) = 0.5 at ${fit.crossing_text}`,
         x: [at(fit.crossing_x)], y: [0.5], mode: "markers", marker: { symbol: "diamond", size: 11, color: "#111" },
         error_x: fit.crossing_x_ci_low === null ? undefined : {
           type: "data", symmetric: false,
@@ -257,7 +325,8 @@ function fractions(div, section, population, condition) {
     name: "successful mean", x, y: rows.map((r) => r.successful_mean), error_y: interval("successful_mean"),
     mode: "lines+markers", line: { color: "#2ca02c" }, xaxis: "x2", yaxis: "y2",
   });
-  const xaxis = { title: { text: logAxis ? "parameters N" : "scale index" }, type: logAxis ? "log" : "linear" };
+  const xaxis = { title: { text: logAxis ? "parameters N" : "scale index" }, type: logAxis ? "log" : "linear",
+    range: measuredRange(x, logAxis) };
   const layout = {
     title: { text: `${section.family} at ${condition}: failed / successful seeds and the successful mean against scale` },
     grid: { rows: 1, columns: 2, pattern: "independent" },
@@ -270,10 +339,15 @@ function fractions(div, section, population, condition) {
   return Plotly.react(div, traces, layout, PLOT_CONFIG);
 }
 
-// With fewer than 4 scales B = L for every seed (the analysis flags it), so one panel shows the one ranking.
-function topSeeds(div, section) {
-  const top = section.top_seeds;
+// The top seeds ranked at the selected condition. With fewer than 4 scales B = L for every seed
+// (the analysis flags it), so one panel shows the one ranking.
+function topSeeds(div, section, view) {
+  const top = section.top_seeds_by_condition[view.condition];
   const names = section.scales.map((s) => s.scale);
+  if (!top) {
+    const title = `${section.family}: no fixed-seed curves at ${view.condition} (fewer than 2 scales measured there)`;
+    return Plotly.react(div, [], { title: { text: title }, height: 200 }, PLOT_CONFIG);
+  }
   const rankings = top.rankings_identical ? ["B"] : ["B", "L"];
   const traces = [];
   rankings.forEach((symbol, panel) => {
@@ -298,19 +372,19 @@ function topSeeds(div, section) {
   return Plotly.react(div, traces, layout, PLOT_CONFIG);
 }
 
-function histograms(div, section, condition) {
-  const c = section.conditions.indexOf(condition);
+function histograms(div, section, view) {
+  const c = section.conditions.indexOf(view.condition);
   const { rows, columns } = grid(section.scales.length);
   const traces = section.scales.map((scale, s) => ({
-    type: "histogram", name: scaleLabel(scale), x: section.values[s][c],
+    type: "histogram", name: scale.label, x: section.values[s][c],
     xbins: { start: 0, end: 1.0001, size: 0.05 }, marker: { color: "#1f77b4" },
     xaxis: axisName("x", s), yaxis: axisName("y", s),
   }));
   const layout = {
-    title: { text: `${section.family} at ${condition}: histograms of ${section.metric} over seeds, per scale` },
+    title: { text: `${section.family} at ${view.condition}: histograms of ${section.metric} over seeds, per scale` },
     grid: { rows, columns, pattern: "independent" }, showlegend: false,
     annotations: section.scales.map((scale, s) => ({
-      text: scaleLabel(scale), showarrow: false, font: { size: 12 },
+      text: scale.label, showarrow: false, font: { size: 12 },
       xref: `${axisName("x", s)} domain`, yref: `${axisName("y", s)} domain`, x: 0.5, y: 1.12,
     })),
     height: 230 * rows + 80, margin: { t: 70 },
@@ -319,14 +393,14 @@ function histograms(div, section, condition) {
   return Plotly.react(div, traces, layout, PLOT_CONFIG);
 }
 
-function nllScatter(div, section, condition) {
-  const c = section.conditions.indexOf(condition);
+function nllScatter(div, section, view) {
+  const c = section.conditions.indexOf(view.condition);
   const traces = section.scales.map((scale, s) => ({
-    type: "scatter", mode: "markers", name: scaleLabel(scale),
+    type: "scatter", mode: "markers", name: scale.label,
     x: section.nll[s][c], y: section.values[s][c], marker: { size: 8, opacity: 0.75 },
   }));
   const layout = {
-    title: { text: `${section.family} at ${condition}: each seed's ${section.metric} against its NLL of the correct answer` },
+    title: { text: `${section.family} at ${view.condition}: each seed's ${section.metric} against its NLL of the correct answer` },
     xaxis: { title: { text: "NLL of the correct choice (nats)" } },
     yaxis: { title: { text: section.metric }, range: [-0.03, 1.03] },
     height: 400, margin: { t: 50 },
@@ -334,62 +408,63 @@ function nllScatter(div, section, condition) {
   return Plotly.react(div, traces, layout, PLOT_CONFIG);
 }
 
-function controls(holder, label, values, selected, onChange) {
+// A select that changes the view and redraws the figures it names; leaderboard.drawing
+// holds the redraw until it is done.
+function control(holder, label, options, selected, figures, onChange) {
   const wrap = document.createElement("label");
   wrap.textContent = label;
   const select = document.createElement("select");
-  values.forEach(([text, value]) => select.append(new Option(text, value)));
+  options.forEach(([text, value]) => select.append(new Option(text, value)));
   select.value = selected;
-  select.addEventListener("change", () => onChange(select.value));
+  select.dataset.figures = figures.join(" ");
+  select.addEventListener("change", () => { leaderboard.drawing = onChange(select.value); });
   wrap.append(select);
   holder.append(wrap);
   return select;
 }
 
-function checkbox(holder, label, checked, onChange) {
+function checkbox(holder, label, onChange) {
   const wrap = document.createElement("label");
   const box = document.createElement("input");
   box.type = "checkbox";
-  box.checked = checked;
-  box.addEventListener("change", onChange);
+  box.addEventListener("change", () => { leaderboard.drawing = onChange(box.checked); });
   wrap.append(box, ` ${label}`);
   holder.append(wrap);
-  return box;
 }
+
+const FIGURES = [
+  ["violins", "Seed distributions across conditions at one scale (paper Figure 2); pick the scale above.", () => true],
+  ["fractions", "P(success) and P(fail) with exact 95% intervals, the logistic fit of P(success) with its 0.5 crossing, and the successful mean with its 95% bootstrap interval (paper Figure 3).", () => true],
+  ["top_seeds", "The 5 seeds with the largest breakthroughness B and linearity L at the selected condition, as fixed-seed scaling curves (paper Figure 1).", (section) => Object.keys(section.top_seeds_by_condition).length > 0],
+  ["histograms", "Histograms of the seed distribution per scale (paper Figures 4-6).", () => true],
+  ["nll_scatter", "Each seed's accuracy against its NLL: NLL shows clusters that accuracy hides.", (section) => !!section.nll],
+];
 
 function drawSection(holder, section, population) {
   const heading = document.createElement("h3");
   heading.textContent = `${population} · ${section.benchmark} · ${section.family}`;
   const bar = document.createElement("div");
   bar.className = "figure-controls";
-  const figures = document.createElement("div");
-  figures.className = "figure-grid";
-  holder.append(heading, bar, figures);
+  const figureGrid = document.createElement("div");
+  figureGrid.className = "figure-grid";
+  holder.append(heading, bar, figureGrid);
 
-  const largest = section.scales.length - 1;
-  const violinDiv = figureDiv(figures, "violins", "Seed distributions across conditions at one scale (paper Figure 2); pick the scale above.");
-  const fractionDiv = figureDiv(figures, "fractions", "P(success) and P(fail) with 95% bootstrap intervals, the logistic fit of P(success) with its 0.5 crossing, and the successful mean (paper Figure 3).");
-  const topDiv = section.top_seeds ? figureDiv(figures, "top_seeds", "The 5 seeds with the largest breakthroughness B and linearity L, as fixed-seed scaling curves (paper Figure 1).") : null;
-  const histogramDiv = figureDiv(figures, "histograms", "Histograms of the seed distribution per scale (paper Figures 4-6).");
-  const scatterDiv = section.nll ? figureDiv(figures, "nll_scatter", "Each seed's accuracy against its NLL: NLL shows clusters that accuracy hides.") : null;
+  const view = { condition: section.reference_condition, scaleIndex: section.scales.length - 1, allConditions: false };
+  const painters = { violins, fractions: (div, s, v) => fractions(div, s, population, v), top_seeds: topSeeds, histograms, nll_scatter: nllScatter };
+  const divs = Object.fromEntries(FIGURES.filter(([, , shown]) => shown(section))
+    .map(([name, caption]) => [name, figureDiv(figureGrid, name, caption)]));
+  const draw = (names) => Promise.all(names.map((name) => painters[name](divs[name], section, view)));
+  const every = Object.keys(divs);
 
-  const drawCondition = (condition) => Promise.all([
-    fractions(fractionDiv, section, population, condition),
-    histograms(histogramDiv, section, condition),
-    scatterDiv ? nllScatter(scatterDiv, section, condition) : null,
-  ]);
-  controls(bar, "Condition ", section.conditions.map((c) => [c, c]), section.reference_condition, drawCondition);
-  const violinScale = controls(bar, "Violins at scale ", section.scales.map((s, i) => [scaleLabel(s), i]), largest,
-    () => violins(violinDiv, section, Number(violinScale.value), allConditions.checked));
-  const allConditions = section.violin_conditions.length < section.conditions.length
-    ? checkbox(bar, `all ${section.conditions.length} conditions in the violins`, false,
-      () => violins(violinDiv, section, Number(violinScale.value), allConditions.checked))
-    : { checked: true };
-  return Promise.all([
-    violins(violinDiv, section, largest, allConditions.checked),
-    drawCondition(section.reference_condition),
-    topDiv ? topSeeds(topDiv, section) : null,
-  ]);
+  control(bar, "Condition ", section.conditions.map((c) => [c, c]), view.condition, every,
+    (value) => { view.condition = value; return draw(every); });
+  control(bar, "Violins at scale ", section.scales.map((s, i) => [s.label, i]), view.scaleIndex, ["violins"],
+    (value) => { view.scaleIndex = Number(value); return draw(["violins"]); });
+  if (section.violin_conditions.length < section.conditions.length) {
+    checkbox(bar, `all ${section.conditions.length} conditions in the violins`,
+      (checked) => { view.allConditions = checked; return draw(["violins"]); });
+  }
+  return draw(every);
 }
 
 async function showPopulation(index) {

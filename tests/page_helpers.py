@@ -41,11 +41,11 @@ def _started_chromium():
 class LoadedPage:
     """A site served on 127.0.0.1 and opened until it reports ready, with what went wrong on the way."""
 
-    def __init__(self, browser, site: Path):
+    def __init__(self, browser, site: Path, viewport: tuple[int, int] = (1400, 1000)):
         self.blocked, self.errors = [], []
         self._server = serve(site)
         url = self._server.__enter__()
-        self.page = offline_page(browser, self.blocked, self.errors)
+        self.page = offline_page(browser, self.blocked, self.errors, viewport)
         self.page.goto(url)
         self.page.wait_for_function("document.body.dataset.ready === 'true'", timeout=30_000)
 
