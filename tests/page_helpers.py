@@ -73,3 +73,25 @@ class LoadedPage:
     def close(self):
         self.page.context.close()
         self._server.__exit__(None, None, None)
+
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+def save_screenshot(page, name: str) -> Path:
+    """A full-page screenshot under tests/artifacts/ (git-ignored), its path printed for the test log."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.mouse.move(0, 0)  # no tooltip in the picture
+    page.screenshot(path=path, full_page=True, scale="css")
+    print(f"screenshot: {path}")
+    return path
+
+
+def boxes(page, selector: str) -> list[dict]:
+    """The bounding boxes (x, y, right, bottom, relative to the viewport) of every element matching `selector`."""
+    return page.evaluate(
+        "selector => [...document.querySelectorAll(selector)].map(e => e.getBoundingClientRect())"
+        ".map(r => ({x: r.x, y: r.y, right: r.right, bottom: r.bottom, width: r.width}))",
+        selector,
+    )

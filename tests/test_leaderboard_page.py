@@ -8,6 +8,7 @@ Chromium is Debian's /usr/bin/chromium; without it these tests skip, except
 under CI, where they fail.
 """
 
+import math
 import os
 import shutil
 from pathlib import Path
@@ -17,13 +18,17 @@ import pytest
 
 from eval_helpers import small_population
 from hf_distscale.analysis import VERDICT_RULE, distributional_statistics
+from hf_distscale.analysis.plan import ALPHA, CI_HALF_WIDTH, POWER, seeds_needed_rule
 from hf_distscale.analysis.synthetic import synthetic_results
 from hf_distscale.evaluation import evaluate_population
 from hf_distscale.formats.results import write_table
 from hf_distscale.site import build_leaderboard
-from page_helpers import LoadedPage, chromium
+from page_helpers import LoadedPage, boxes, chromium, save_screenshot
 
 GROUP = ["population", "benchmark", "scale_index", "condition"]
+FIRST_SCREEN = ["scale_index", "condition", "seeds", "p_success", "p_fail", "verdict", "seeds_for_p_success"]
+WIDE, PHONE = (1280, 800), (390, 844)
+DATA_ROWS = "#table .tabulator-row:not(.tabulator-group)"
 MC_SUBJECTS = ["distscale_mc", "distscale_mc_arithmetic", "distscale_mc_science"]
 
 
@@ -181,3 +186,162 @@ def test_two_populations_on_two_benchmarks(two_benchmark_page, smoke_results, si
     assert screenshot.stat().st_size > 10_000
     if os.environ.get("LEADERBOARD_SCREENSHOT"):
         shutil.copy(screenshot, os.environ["LEADERBOARD_SCREENSHOT"])
+
+
+def test_fractions_axes_span_the_measured_scales(smoke_page, smoke_results):
+    parameters = pd.read_parquet(smoke_results)["num_parameters"]
+    low, high = math.log10(parameters.min()), math.log10(parameters.max())
+    layout = smoke_page.page.evaluate("document.querySelector(\".figure[data-figure='fractions']\").layout")
+    for axis in ("xaxis", "xaxis2"):
+        start, end = layout[axis]["range"]
+        assert start <= low and end >= high, "every measured scale is on the axis"
+        assert end - start <= 1.1 * (high - low), "and nothing beyond them: no extrapolated stretch"
+
+
+@pytest.fixture
+def wide_page(browser, two_benchmark_site):
+    loaded = LoadedPage(browser, two_benchmark_site, WIDE)
+    yield loaded
+    loaded.close()
+
+
+def visible_fields(page) -> list[str]:
+    return page.evaluate("window.leaderboard.table.getColumns().filter(c => c.isVisible()).map(c => c.getField())")
+
+
+def test_first_screen_at_1280_shows_every_rows_verdict_and_seeds_needed(wide_page):
+    page = wide_page.page
+    assert wide_page.errors == [] and wide_page.blocked == []
+    assert visible_fields(page) == FIRST_SCREEN
+    rows = len(wide_page.active_rows())
+    for field in ("verdict", "seeds_for_p_success"):
+        cells = boxes(page, f"{DATA_ROWS} .tabulator-cell[tabulator-field='{field}']")
+        assert len(cells) == rows
+        assert all(cell["width"] > 0 and 0 <= cell["x"] and cell["right"] <= WIDE[0] for cell in cells), field
+    first_row = boxes(page, DATA_ROWS)[0]
+    assert 0 <= first_row["y"] and first_row["bottom"] <= WIDE[1], "the table starts on the first screen"
+    assert page.evaluate("document.documentElement.scrollWidth") <= WIDE[0], "no horizontal scrolling"
+    save_screenshot(page, "leaderboard-1280x800.png")
+
+
+def test_no_row_is_hidden_behind_a_scroll_box(wide_page):
+    page = wide_page.page
+    table = boxes(page, "#table")[0]
+    rows = boxes(page, DATA_ROWS)
+    assert len(rows) == len(wide_page.active_rows())
+    assert all(table["y"] <= row["y"] and row["bottom"] <= table["bottom"] + 1 for row in rows)
+    holder = page.evaluate("(h => [h.scrollHeight, h.clientHeight])(document.querySelector('#table .tabulator-tableholder'))")
+    assert holder[0] <= holder[1] + 1, "the table grows with its rows"
+
+
+def test_more_columns_are_one_click_away_and_scale_and_condition_stay_put(wide_page):
+    page = wide_page.page
+    page.click("#column-chooser summary")
+    for box in page.locator("#column-chooser-options input").all():
+        box.check()
+    every_column = page.evaluate("window.leaderboard.table.getColumns().map(c => c.getField())")
+    assert visible_fields(page) == every_column and every_column[:len(FIRST_SCREEN)] == FIRST_SCREEN
+    assert len(every_column) > len(FIRST_SCREEN) + 10
+    holder = "#table .tabulator-tableholder"
+    assert page.evaluate(f"(h => h.scrollWidth > h.clientWidth)(document.querySelector('{holder}'))")
+    before = {field: boxes(page, f"{DATA_ROWS} [tabulator-field='{field}']")[0]["x"] for field in ("scale_index", "condition", "seeds")}
+    page.evaluate(f"document.querySelector('{holder}').scrollLeft = 300")
+    page.wait_for_timeout(100)
+    after = {field: boxes(page, f"{DATA_ROWS} [tabulator-field='{field}']")[0]["x"] for field in before}
+    assert after["scale_index"] == before["scale_index"] and after["condition"] == before["condition"]
+    assert after["seeds"] < before["seeds"], "the other columns scroll"
+
+
+def test_cells_show_the_analysis_text_links_and_what_seeds_needed_is_for(wide_page, smoke_results):
+    page = wide_page.page
+    rows = wide_page.active_rows()
+    shown = page.eval_on_selector_all(DATA_ROWS, "rows => rows.map(r => Object.fromEntries("
+                                      "[...r.querySelectorAll('.tabulator-cell')].map(c => [c.getAttribute('tabulator-field'), c.innerText])))")
+    assert [(r["p_success"], r["p_fail"]) for r in shown] == [(r["text"]["p_success"], r["text"]["p_fail"]) for r in rows]
+    assert [r["seeds_for_p_success"] for r in shown] == [r["text"]["seeds_needed"] for r in rows]
+    assert [r["scale_index"] for r in shown] == [f"{r['scale']} ({r['text']['num_parameters']})" for r in rows]
+
+    rule = seeds_needed_rule()
+    assert f"power {POWER}" in rule and f"p < {ALPHA}" in rule and f"+-{CI_HALF_WIDTH}" in rule
+    titles = page.eval_on_selector_all(f"{DATA_ROWS} [tabulator-field='seeds_for_p_success'] span", "s => s.map(e => e.title)")
+    assert titles == [rule] * len(rows)
+
+    links = page.eval_on_selector_all(f"{DATA_ROWS} [tabulator-field='scale_index']", "cells => cells.map(c => c.querySelector('a')?.href ?? null)")
+    assert links == [row["model_url"] for row in rows]
+    assert {url for url in links if url} == {f"https://huggingface.co/org/mc-simulated/tree/main/s{s}" for s in range(3)}
+    assert None in links, "local model folders stay plain text"
+
+
+def test_verdicts_are_colour_coded_with_a_legend(wide_page):
+    page = wide_page.page
+    background = "els => els.map(e => [e.textContent, getComputedStyle(e).backgroundColor])"
+    legend = dict(page.eval_on_selector_all("#verdict-legend .verdict", background))
+    assert set(legend) == {"bimodal", "unimodal", "all fail", "all succeed", "too few seeds"}
+    assert len(set(legend.values())) == len(legend), "one colour per verdict"
+    cells = page.eval_on_selector_all(f"{DATA_ROWS} [tabulator-field='verdict'] .verdict", background)
+    assert len(cells) == len(wide_page.active_rows()) and len({verdict for verdict, _ in cells}) >= 2
+    assert all(legend[verdict] == colour for verdict, colour in cells)
+
+
+def test_phone_page_has_no_errors_and_no_page_wide_scrolling(browser, two_benchmark_site):
+    loaded = LoadedPage(browser, two_benchmark_site, PHONE)
+    try:
+        assert loaded.errors == [] and loaded.blocked == []
+        page = loaded.page
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
+        scale = boxes(page, f"{DATA_ROWS} [tabulator-field='scale_index']")[0]
+        assert 0 <= scale["x"] and scale["right"] <= PHONE[0]
+        save_screenshot(page, "leaderboard-390x844.png")
+        assert loaded.errors == []
+    finally:
+        loaded.close()
+
+
+FIGURE_STATE = """select => {
+  const grid = select.closest('.figure-controls').nextElementSibling;
+  return Object.fromEntries([...grid.querySelectorAll('.figure')].map(d => [d.dataset.figure, JSON.stringify({
+    data: d.data.map(t => [t.name, t.x, t.y, t.visible]), title: d.layout.title.text, shapes: d.layout.shapes})]));
+}"""
+
+
+def select_each_option(page, select):
+    """Pick every other option of `select` in turn; yield (value, figure state before, after)."""
+    for value in select.evaluate("s => [...s.options].map(o => o.value)"):
+        if value == select.input_value():
+            continue
+        before = select.evaluate(FIGURE_STATE)
+        select.select_option(value)
+        page.evaluate("window.leaderboard.drawing")
+        yield value, before, select.evaluate(FIGURE_STATE)
+
+
+def test_every_select_changes_every_figure_it_names(wide_page):
+    page = wide_page.page
+    for population in page.locator("#figure-population option").all_inner_texts():
+        page.select_option("#figure-population", label=population)
+        page.evaluate("window.leaderboard.drawing")
+        for select in page.locator(".figure-controls select").all():
+            named = select.get_attribute("data-figures").split()
+            for value, before, after in select_each_option(page, select):
+                assert set(named) <= set(after)
+                assert [name for name in named if after[name] == before[name]] == [], (population, value)
+        conditions = page.locator(".figure-controls select").first
+        assert sorted(conditions.get_attribute("data-figures").split()) == sorted(conditions.evaluate(FIGURE_STATE))
+    assert wide_page.errors == []
+
+
+def test_condition_select_redraws_the_top_seeds_at_that_condition(wide_page):
+    page = wide_page.page
+    page.select_option("#figure-population", label="mc-simulated")
+    page.evaluate("window.leaderboard.drawing")
+    section = page.evaluate("(b => b.populations[b.board.populations.find(p => p.population === 'mc-simulated').file])"
+                            "(window.leaderboard).sections[0]")
+    select = page.locator(".figure-controls select").first
+    for condition, _, _ in select_each_option(page, select):
+        c = section["conditions"].index(condition)
+        curves = [trace["y"] for trace in wide_page.figure("top_seeds")]
+        assert curves and all(
+            all(value in section["values"][s][c] for s, value in enumerate(curve)) for curve in curves
+        ), condition
+        title = page.evaluate("document.querySelector(\".figure[data-figure='top_seeds']\").layout.title.text")
+        assert title.endswith(f"at {condition}")
