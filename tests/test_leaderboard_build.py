@@ -13,7 +13,7 @@ from hf_distscale.analysis.report import analyze
 from hf_distscale.analysis.claims import DOES_NOT_HOLD, HOLDS, UNDECIDED, paper_claims, scaling_dimension
 from hf_distscale.analysis.synthetic import synthetic_results
 from hf_distscale.cli import main
-from hf_distscale.formats.analysis import read_claims
+from hf_distscale.formats.analysis import read_benchmark_statistics, read_claims
 from hf_distscale.formats.results import write_table
 from hf_distscale.leaderboard import build_site
 from hf_distscale.site import build_leaderboard
@@ -139,7 +139,42 @@ def golden_table() -> pd.DataFrame:
     return pd.concat([depth, width, choice], ignore_index=True)
 
 
-def test_site_built_from_analyze_output_equals_the_page_computed_from_results(tmp_path):
+@pytest.fixture(scope="module")
+def golden_analysis(tmp_path_factory) -> Path:
+    """`analyze` output of golden_table() (B/L at length 18, no planner)."""
+    folder = tmp_path_factory.mktemp("golden")
+    write_table(golden_table(), folder / "results.parquet")
+    analyze(folder / "results.parquet", folder / "analysis", breakthrough_test_length=18, plan=False)
+    return folder / "analysis"
+
+
+def markdown_rows(markdown: str, first_column: str) -> list[dict]:
+    """The rows of the Markdown table in `markdown` whose header starts with `first_column`."""
+    lines = markdown.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"| {first_column} "))
+    header = [cell.strip() for cell in lines[start].strip("|").split("|")]
+    body = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        body.append(dict(zip(header, (cell.strip() for cell in line.strip("|").split("|")))))
+    return body
+
+
+def test_page_text_reads_as_summary_md(golden_analysis):
+    """One formatting function (`analysis.display`) writes both: a counting row's P(success), P(fail)
+    and successful mean read the same on the page as in summary.md."""
+    summary = markdown_rows((golden_analysis / "summary.md").read_text(), "population")
+    in_summary = {(r["family"], r["scale"], r["condition"]): (r["successful"], r["failed"], r["successful mean"])
+                  for r in summary if r["benchmark"] == "counting"}
+    page_rows = read_benchmark_statistics(golden_analysis)["rows"]
+    on_page = {(r["family"], r["scale"], r["condition"]):
+               (r["text"]["p_success"], r["text"]["p_fail"], r["text"]["successful_mean"])
+               for r in page_rows if r["benchmark"] == "counting"}
+    assert on_page == in_summary and len(on_page) == 21
+
+
+def test_site_built_from_analyze_output_equals_the_page_computed_from_results(golden_analysis, tmp_path):
     """tests/golden/leaderboard/ holds the page data the leaderboard computed itself from the results
     (commit b85d54e: `build_leaderboard(results of golden_table(), out, breakthrough_condition="len18",
     plan=False)`), rewritten on purpose since only where an analysis rule changed (exact proportion
@@ -148,10 +183,8 @@ def test_site_built_from_analyze_output_equals_the_page_computed_from_results(tm
     rows' `text`, `seeds_needed_rule`, scales' `label`, fits' `slope_text` and `crossing_text`; and
     `top_seeds_by_condition`, for the Condition select); a site built from `analyze` output matches it
     value for value, floats exactly."""
-    write_table(golden_table(), tmp_path / "results.parquet")
-    analyze(tmp_path / "results.parquet", tmp_path / "analysis", breakthrough_test_length=18, plan=False)
-    assert {claim["population"] for claim in read_claims(tmp_path / "analysis")} == {"choices", "counts"}
-    data = build_site(tmp_path / "analysis", tmp_path / "site").parent / "data"
+    assert {claim["population"] for claim in read_claims(golden_analysis)} == {"choices", "counts"}
+    data = build_site(golden_analysis, tmp_path / "site").parent / "data"
     for golden in GOLDEN.iterdir():
         assert json.loads((data / golden.name).read_text()) == json.loads(golden.read_text()), golden.name
     assert sorted(path.name for path in data.iterdir()) == sorted(path.name for path in GOLDEN.iterdir())

@@ -18,6 +18,7 @@ import pytest
 
 from eval_helpers import small_population
 from hf_distscale.analysis import VERDICT_RULE, distributional_statistics
+from hf_distscale.analysis.display import with_interval
 from hf_distscale.analysis.plan import ALPHA, CI_HALF_WIDTH, POWER, seeds_needed_rule
 from hf_distscale.analysis.synthetic import synthetic_results
 from hf_distscale.evaluation import evaluate_population
@@ -224,14 +225,40 @@ def test_first_screen_at_1280_shows_every_rows_verdict_and_seeds_needed(wide_pag
     save_screenshot(page, "leaderboard-1280x800.png")
 
 
-def test_no_row_is_hidden_behind_a_scroll_box(wide_page):
-    page = wide_page.page
+@pytest.fixture(scope="session")
+def many_rows_page(browser, tmp_path_factory):
+    """Test data: a seeded simulation of 3 scales x 20 lengths x 8 seeds (60 rows, taller than the
+    window; fractions k/8 such as 0.625, which JavaScript's toFixed would round the other way)."""
+    table = synthetic_results([0.1, 0.5, 0.9], n_seeds=8, test_lengths=tuple(range(10, 50, 2)), seed=7)
+    path = tmp_path_factory.mktemp("many") / "results.parquet"
+    write_table(table, path)
+    loaded = LoadedPage(browser, build_leaderboard(path, path.parent / "site", plan=False).parent, WIDE)
+    yield loaded
+    loaded.close()
+
+
+def test_no_row_is_hidden_behind_a_scroll_box(many_rows_page):
+    page = many_rows_page.page
     table = boxes(page, "#table")[0]
     rows = boxes(page, DATA_ROWS)
-    assert len(rows) == len(wide_page.active_rows())
+    assert len(rows) == len(many_rows_page.active_rows()) == 60
+    assert rows[-1]["bottom"] > WIDE[1], "more rows than one screen holds"
     assert all(table["y"] <= row["y"] and row["bottom"] <= table["bottom"] + 1 for row in rows)
     holder = page.evaluate("(h => [h.scrollHeight, h.clientHeight])(document.querySelector('#table .tabulator-tableholder'))")
-    assert holder[0] <= holder[1] + 1, "the table grows with its rows"
+    assert holder[0] <= holder[1] + 1, "the table grows with its rows: a full-page screenshot shows every one"
+    assert many_rows_page.errors == []
+
+
+def test_page_rounds_as_the_summary_does(many_rows_page):
+    """0.625 is exact in binary: Python's format (summary.md) reads 0.62, JavaScript's toFixed 0.63."""
+    page = many_rows_page.page
+    rows = many_rows_page.active_rows()
+    cells = page.eval_on_selector_all(f"{DATA_ROWS} [tabulator-field='p_success']", "cells => cells.map(c => c.innerText)")
+    assert cells == [row["text"]["p_success"] for row in rows]
+    halves = [text for row, text in zip(rows, cells) if row["p_success"] in (0.125, 0.625)]
+    assert halves and all(text.startswith(("0.12 ", "0.62 ")) for text in halves)
+    assert with_interval(0.625, 0.25, 0.875) == "0.62 [0.25, 0.88]"
+    assert page.evaluate("(0.625).toFixed(2)") == "0.63", "why the page shows the analysis text, never its own rounding"
 
 
 def test_more_columns_are_one_click_away_and_scale_and_condition_stay_put(wide_page):
