@@ -30,6 +30,12 @@ GROUP = ["population", "benchmark", "scale_index", "condition"]
 FIRST_SCREEN = ["scale_index", "condition", "seeds", "p_success", "p_fail", "verdict", "seeds_for_p_success"]
 WIDE, PHONE = (1280, 800), (390, 844)
 DATA_ROWS = "#table .tabulator-row:not(.tabulator-group)"
+HOLDER = "#table .tabulator-tableholder"
+
+
+def cells(page, field: str, script: str = "cells => cells.map(c => c.innerText)") -> list:
+    """`script` of every data row's cell of `field`, top to bottom."""
+    return page.eval_on_selector_all(f"{DATA_ROWS} [tabulator-field='{field}']", script)
 MC_SUBJECTS = ["distscale_mc", "distscale_mc_arithmetic", "distscale_mc_science"]
 
 
@@ -244,7 +250,7 @@ def test_no_row_is_hidden_behind_a_scroll_box(many_rows_page):
     assert len(rows) == len(many_rows_page.active_rows()) == 60
     assert rows[-1]["bottom"] > WIDE[1], "more rows than one screen holds"
     assert all(table["y"] <= row["y"] and row["bottom"] <= table["bottom"] + 1 for row in rows)
-    holder = page.evaluate("(h => [h.scrollHeight, h.clientHeight])(document.querySelector('#table .tabulator-tableholder'))")
+    holder = page.eval_on_selector(HOLDER, "h => [h.scrollHeight, h.clientHeight]")
     assert holder[0] <= holder[1] + 1, "the table grows with its rows: a full-page screenshot shows every one"
     assert many_rows_page.errors == []
 
@@ -253,9 +259,9 @@ def test_page_rounds_as_the_summary_does(many_rows_page):
     """0.625 is exact in binary: Python's format (summary.md) reads 0.62, JavaScript's toFixed 0.63."""
     page = many_rows_page.page
     rows = many_rows_page.active_rows()
-    cells = page.eval_on_selector_all(f"{DATA_ROWS} [tabulator-field='p_success']", "cells => cells.map(c => c.innerText)")
-    assert cells == [row["text"]["p_success"] for row in rows]
-    halves = [text for row, text in zip(rows, cells) if row["p_success"] in (0.125, 0.625)]
+    shown = cells(page, "p_success")
+    assert shown == [row["text"]["p_success"] for row in rows]
+    halves = [text for row, text in zip(rows, shown) if row["p_success"] in (0.125, 0.625)]
     assert halves and all(text.startswith(("0.12 ", "0.62 ")) for text in halves)
     assert with_interval(0.625, 0.25, 0.875) == "0.62 [0.25, 0.88]"
     assert page.evaluate("(0.625).toFixed(2)") == "0.63", "why the page shows the analysis text, never its own rounding"
@@ -269,10 +275,10 @@ def test_more_columns_are_one_click_away_and_scale_and_condition_stay_put(wide_p
     every_column = page.evaluate("window.leaderboard.table.getColumns().map(c => c.getField())")
     assert visible_fields(page) == every_column and every_column[:len(FIRST_SCREEN)] == FIRST_SCREEN
     assert len(every_column) > len(FIRST_SCREEN) + 10
-    holder = "#table .tabulator-tableholder"
-    assert page.evaluate(f"(h => h.scrollWidth > h.clientWidth)(document.querySelector('{holder}'))")
-    before = {field: boxes(page, f"{DATA_ROWS} [tabulator-field='{field}']")[0]["x"] for field in ("scale_index", "condition", "seeds")}
-    page.evaluate(f"document.querySelector('{holder}').scrollLeft = 300")
+    assert page.eval_on_selector(HOLDER, "h => h.scrollWidth > h.clientWidth")
+    fields = ("scale_index", "condition", "seeds")
+    before = {field: boxes(page, f"{DATA_ROWS} [tabulator-field='{field}']")[0]["x"] for field in fields}
+    page.eval_on_selector(HOLDER, "h => { h.scrollLeft = 300; }")
     page.wait_for_timeout(100)
     after = {field: boxes(page, f"{DATA_ROWS} [tabulator-field='{field}']")[0]["x"] for field in before}
     assert after["scale_index"] == before["scale_index"] and after["condition"] == before["condition"]
@@ -282,20 +288,19 @@ def test_more_columns_are_one_click_away_and_scale_and_condition_stay_put(wide_p
 def test_cells_show_the_analysis_text_links_and_what_seeds_needed_is_for(wide_page, smoke_results):
     page = wide_page.page
     rows = wide_page.active_rows()
-    shown = page.eval_on_selector_all(DATA_ROWS, "rows => rows.map(r => Object.fromEntries("
-                                      "[...r.querySelectorAll('.tabulator-cell')].map(c => [c.getAttribute('tabulator-field'), c.innerText])))")
-    assert [(r["p_success"], r["p_fail"]) for r in shown] == [(r["text"]["p_success"], r["text"]["p_fail"]) for r in rows]
-    assert [r["seeds_for_p_success"] for r in shown] == [r["text"]["seeds_needed"] for r in rows]
-    assert [r["scale_index"] for r in shown] == [f"{r['scale']} ({r['text']['num_parameters']})" for r in rows]
+    for field in ("p_success", "p_fail"):
+        assert cells(page, field) == [row["text"][field] for row in rows]
+    assert cells(page, "seeds_for_p_success") == [row["text"]["seeds_needed"] for row in rows]
+    assert cells(page, "scale_index") == [f"{row['scale']} ({row['text']['num_parameters']})" for row in rows]
 
     rule = seeds_needed_rule()
     assert f"power {POWER}" in rule and f"p < {ALPHA}" in rule and f"+-{CI_HALF_WIDTH}" in rule
-    titles = page.eval_on_selector_all(f"{DATA_ROWS} [tabulator-field='seeds_for_p_success'] span", "s => s.map(e => e.title)")
-    assert titles == [rule] * len(rows)
+    assert cells(page, "seeds_for_p_success", "cells => cells.map(c => c.firstChild.title)") == [rule] * len(rows)
 
-    links = page.eval_on_selector_all(f"{DATA_ROWS} [tabulator-field='scale_index']", "cells => cells.map(c => c.querySelector('a')?.href ?? null)")
+    links = cells(page, "scale_index", "cells => cells.map(c => c.querySelector('a')?.href ?? null)")
     assert links == [row["model_url"] for row in rows]
-    assert {url for url in links if url} == {f"https://huggingface.co/org/mc-simulated/tree/main/s{s}" for s in range(3)}
+    hub = "https://huggingface.co/org/mc-simulated/tree/main"
+    assert {url for url in links if url} == {f"{hub}/s{s}" for s in range(3)}
     assert None in links, "local model folders stay plain text"
 
 

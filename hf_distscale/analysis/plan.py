@@ -221,7 +221,8 @@ def seeds_needed_rule(power: float = POWER, alpha: float = ALPHA, ci_half_width:
             f"to estimate P(success) within +-{ci_half_width} (95% interval).")
 
 
-def format_plan(plan: pd.DataFrame, power: float = POWER, alpha: float = ALPHA, ci_half_width: float = CI_HALF_WIDTH) -> str:
+def format_plan(plan: pd.DataFrame, power: float = POWER, alpha: float = ALPHA,
+                ci_half_width: float = CI_HALF_WIDTH) -> str:
     """The plan as text: the verdict rule, a table of seeds and cost, and one sentence per tested group."""
     from hf_distscale.models.cost import ASSUMED_H100_FLOPS
 

@@ -27,7 +27,9 @@ def summary_digest(statistics: DistributionalStatistics) -> pd.DataFrame:
             with_interval(v, lo, hi)
             for v, lo, hi in zip(table[column], table[f"{column}_ci_low"], table[f"{column}_ci_high"])
         ]
-    digest["dip p raw / ties"] = [f"{p_value(raw)} / {p_value(tied)}" for raw, tied in zip(table["dip_p_raw"], table["dip_p"])]
+    digest["dip p raw / ties"] = [
+        f"{p_value(raw)} / {p_value(tied)}" for raw, tied in zip(table["dip_p_raw"], table["dip_p"])
+    ]
     digest["mixture p"] = table["mixture_lrt_p"].map(p_value)
     digest["mixture w / mean"] = [
         "-" if np.isnan(w) else f"{fixed(w)} / {fixed(m)}"
