@@ -9,8 +9,6 @@ under CI, where they fail.
 """
 
 import math
-import os
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -191,8 +189,6 @@ def test_two_populations_on_two_benchmarks(two_benchmark_page, smoke_results, si
     screenshot = tmp_path / "leaderboard.png"
     loaded.page.screenshot(path=screenshot, full_page=True, scale="css")
     assert screenshot.stat().st_size > 10_000
-    if os.environ.get("LEADERBOARD_SCREENSHOT"):
-        shutil.copy(screenshot, os.environ["LEADERBOARD_SCREENSHOT"])
 
 
 def test_fractions_axes_span_the_measured_scales(smoke_page, smoke_results):
