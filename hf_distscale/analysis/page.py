@@ -24,6 +24,7 @@ import pandas as pd
 
 from hf_distscale.analysis.bootstrap import N_RESAMPLES
 from hf_distscale.analysis.breakthrough import breakthrough_table, top_seeds
+from hf_distscale.analysis.claims import paper_claims
 from hf_distscale.analysis.display import (
     MISSING,
     count,
@@ -34,7 +35,6 @@ from hf_distscale.analysis.display import (
     parameters,
     with_interval,
 )
-from hf_distscale.analysis.claims import paper_claims
 from hf_distscale.analysis.figures import violin_conditions
 from hf_distscale.analysis.plan import plan_seeds
 from hf_distscale.analysis.schema import GROUP_KEY, condition_order
@@ -263,7 +263,7 @@ def _top_seed_curves(breakthrough: pd.DataFrame, rows: pd.DataFrame, family: str
 
 
 def _top_seeds_by_condition(rows: pd.DataFrame, conditions: list[str], metric: str) -> dict:
-    """The top-seed curves of `_top_seed_curves`, ranked and drawn at each condition (the page's Condition select)."""
+    """`_top_seed_curves` ranked and drawn at each condition (for the page's Condition select)."""
     curves = {}
     for condition in conditions:
         table = breakthrough_table(rows, metric, condition)
