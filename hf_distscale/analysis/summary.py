@@ -114,9 +114,37 @@ def breakthrough_digest(statistics: DistributionalStatistics, k: int = TOP_K) ->
     return pd.DataFrame(rows)
 
 
-def write_summary(statistics: DistributionalStatistics, out_dir: Path) -> dict[str, Path]:
+def findings_digest(findings: list[dict]) -> pd.DataFrame:
+    """One row per (population, benchmark, finding): its statement, status and reason."""
+    return pd.DataFrame(
+        [{"population": f["population"], "benchmark": f["benchmark"], "finding": f["finding"],
+          "statement": f["statement"], "status": f["status"], "reason": f["reason"]} for f in findings],
+        columns=["population", "benchmark", "finding", "statement", "status", "reason"],
+    )
+
+
+def verdict_digest(rows: list[dict], references: dict[tuple[str, str, str], str]) -> pd.DataFrame:
+    """The verdict table at each family's reference condition: one row per scale, from the
+    benchmark statistics rows; `references` maps (population, benchmark, family) to the condition."""
+    picked = [row for row in rows if references.get((row["population"], row["benchmark"], row["family"]))
+              == row["condition"]]
+    return pd.DataFrame(
+        [{"population": r["population"], "family": r["family"], "scale": r["scale"], "condition": r["condition"],
+          "seeds": r["seeds"],
+          "P(success)": _with_interval(*(_number(r[f"p_success{s}"]) for s in ("", "_ci_low", "_ci_high"))),
+          "P(fail)": _with_interval(*(_number(r[f"p_fail{s}"]) for s in ("", "_ci_low", "_ci_high"))),
+          "verdict": r["verdict"]} for r in picked],
+        columns=["population", "family", "scale", "condition", "seeds", "P(success)", "P(fail)", "verdict"],
+    )
+
+
+def _number(value) -> float:
+    return np.nan if value is None else float(value)
+
+
+def write_summary(statistics: DistributionalStatistics, out_dir: Path, findings: list[dict]) -> dict[str, Path]:
     """Write summary.csv (all per-scale columns), scaling_fits.csv, passuntil.csv,
-    breakthrough.csv and summary.md (the digests); return their paths."""
+    breakthrough.csv and summary.md (the digests and the findings); return their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {
         "summary_csv": out_dir / "summary.csv",
@@ -131,7 +159,8 @@ def write_summary(statistics: DistributionalStatistics, out_dir: Path) -> dict[s
     statistics.breakthrough.to_csv(paths["breakthrough_csv"], index=False)
     sections = [
         f"# Distributional analysis of `{statistics.metric}`",
-        f"Intervals are 95% percentile bootstrap intervals over seeds ({statistics.n_resamples:,} resamples). "
+        "The failed and successful fractions have exact 95% Clopper-Pearson intervals; other intervals are "
+        f"95% percentile bootstrap intervals over seeds ({statistics.n_resamples:,} resamples). "
         "dip p raw / ties: Hartigan's dip test on the scores as they are (the paper's test, misled by "
         "the ties of k-of-n scores) / with each score spread over its quantisation step; mixture p: "
         "beta-binomial mixture likelihood-ratio test (parametric bootstrap); mixture w / mean: weight "
@@ -162,5 +191,12 @@ def write_summary(statistics: DistributionalStatistics, out_dir: Path) -> dict[s
             "curve; accelerated emergence when its interval lies below 0.",
             fits.to_markdown(index=False),
         ]
+    sections += [
+        "## The paper's findings",
+        "Each finding checked by its declared test (hf_distscale/analysis/findings.yaml) at each family's "
+        "reference condition, in the benchmark's own metric (EM for counting, accuracy for multiple choice); "
+        "p-values adjusted by Benjamini-Hochberg across the groups a finding tests. Evidence: claims.json.",
+        findings_digest(findings).to_markdown(index=False),
+    ]
     paths["summary_md"].write_text("\n\n".join(sections) + "\n")
     return paths
