@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> None:
     if args.resamples < 1:
         raise ValueError(f"--resamples: {args.resamples} is not a positive count; e.g. --resamples 1000")
     from hf_distscale.analysis.report import analyze  # heavy (scipy, matplotlib): after the checks
+    from hf_distscale.analysis.summary import console_tables
     from hf_distscale.hub.reading import read_results
 
     paths = analyze(
@@ -65,21 +66,6 @@ def run(args: argparse.Namespace) -> None:
         breakthrough_condition=args.breakthrough_condition,
         plan=args.plan,
     )
-    print_tables(Path(args.out))
+    print("\n" + console_tables(out))
     print(f"\nwrote {len(paths)} files to {args.out}: summary.md (every table), statistics.json, claims.json, "
           "figures/")
-
-
-def print_tables(out: Path) -> None:
-    """The verdicts at each family's reference condition and the findings, as written under `out`."""
-    from hf_distscale.analysis.summary import findings_digest, verdict_digest
-    from hf_distscale.formats.analysis import read_benchmark_statistics, read_claims, read_figure_data
-
-    references = {(entry["population"], section["benchmark"], section["family"]): section["reference_condition"]
-                  for entry in read_figure_data(out) for section in entry["sections"]}
-    verdicts = verdict_digest(read_benchmark_statistics(out)["rows"], references)
-    findings = findings_digest(read_claims(out)).drop(columns=["statement"])
-    print("\nVerdicts at each family's reference condition (all conditions: summary.md)")
-    print(verdicts.to_markdown(index=False))
-    print("\nThe paper's findings (evidence: claims.json; statements: summary.md)")
-    print(findings.to_markdown(index=False, maxcolwidths=[None, None, None, None, 90]))

@@ -11,6 +11,7 @@ from hf_distscale.analysis.bimodality import VERDICT_RULE
 from hf_distscale.analysis.breakthrough import TOP_K, top_seeds
 from hf_distscale.analysis.schema import PLOT_KEY, SERIES_KEY
 from hf_distscale.analysis.statistics import DistributionalStatistics
+from hf_distscale.formats.analysis import read_benchmark_statistics, read_claims, read_figure_data
 
 
 def _with_interval(value: float, low: float, high: float, digits: str = ".2f") -> str:
@@ -200,3 +201,19 @@ def write_summary(statistics: DistributionalStatistics, out_dir: Path, findings:
     ]
     paths["summary_md"].write_text("\n\n".join(sections) + "\n")
     return paths
+
+
+def console_tables(out_dir: Path) -> str:
+    """The verdicts at each family's reference condition and the findings of the analysis in `out_dir`,
+    as Markdown tables for a terminal (read from what `analyze` wrote there)."""
+    references = {(entry["population"], section["benchmark"], section["family"]): section["reference_condition"]
+                  for entry in read_figure_data(out_dir) for section in entry["sections"]}
+    verdicts = verdict_digest(read_benchmark_statistics(out_dir)["rows"], references)
+    findings = findings_digest(read_claims(out_dir)).drop(columns=["statement"])
+    return "\n".join([
+        "Verdicts at each family's reference condition (all conditions: summary.md)",
+        verdicts.to_markdown(index=False),
+        "",
+        "The paper's findings (statements: summary.md; evidence: claims.json)",
+        findings.to_markdown(index=False, maxcolwidths=[None, None, None, None, 90]),
+    ])
