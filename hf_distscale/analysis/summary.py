@@ -139,6 +139,11 @@ def verdict_digest(rows: list[dict], references: dict[tuple[str, str, str], str]
     )
 
 
+def _markdown(table: pd.DataFrame) -> str:
+    """A Markdown table where an undefined value reads "-", never "nan"."""
+    return table.astype(object).where(table.notna(), "-").to_markdown(index=False)
+
+
 def _number(value) -> float:
     return np.nan if value is None else float(value)
 
@@ -172,7 +177,7 @@ def write_summary(statistics: DistributionalStatistics, out_dir: Path, findings:
         "## Per scale and condition",
         "failed / successful: fraction of seeds below the failure line / above the success line of the "
         "benchmark (counting EM: 0.1 / 0.5; multiple choice: 0.1 / 0.5 of the way from chance to 1).",
-        summary_digest(statistics).to_markdown(index=False),
+        _markdown(summary_digest(statistics)),
     ]
     breakthrough = breakthrough_digest(statistics)
     if not breakthrough.empty:
@@ -180,7 +185,7 @@ def write_summary(statistics: DistributionalStatistics, out_dir: Path, findings:
             "## Fixed-seed curves: breakthroughness B and linearity L",
             "With fewer than 4 scales B = L for every seed (the median of 1 or 2 squared steps is their mean), "
             "so one ranking is shown.",
-            breakthrough.to_markdown(index=False),
+            _markdown(breakthrough),
         ]
     fits = fits_digest(statistics)
     if not fits.empty:
@@ -190,14 +195,14 @@ def write_summary(statistics: DistributionalStatistics, out_dir: Path, findings:
             "it crosses 0.5 (as N on the ln N axis). Inverse scaling: b < 0 and the successful-mean slope > 0, both by their "
             "intervals. PU: log(-log PU) = log c - alpha x; a negative quadratic term is a concave "
             "curve; accelerated emergence when its interval lies below 0.",
-            fits.to_markdown(index=False),
+            _markdown(fits),
         ]
     sections += [
         "## The paper's findings",
         "Each finding checked by its declared test (hf_distscale/analysis/findings.yaml) at each family's "
         "reference condition, in the benchmark's own metric (EM for counting, accuracy for multiple choice); "
         "p-values adjusted by Benjamini-Hochberg across the groups a finding tests. Evidence: claims.json.",
-        findings_digest(findings).to_markdown(index=False),
+        _markdown(findings_digest(findings)),
     ]
     paths["summary_md"].write_text("\n\n".join(sections) + "\n")
     return paths

@@ -65,7 +65,7 @@ def plain(value):
 
 def write_statistics(out_dir: str | Path, statistics: dict) -> Path:
     path = Path(out_dir) / STATISTICS_FILE
-    path.write_bytes(dump_json(statistics, "statistics"))
+    path.write_bytes(dump_json(plain(statistics), "statistics"))
     return path
 
 
