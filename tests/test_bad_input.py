@@ -81,6 +81,8 @@ CASES = [
     (["plan", "no-such.parquet"], "no such results file"),
     (["plan", "results.parquet", "--out", "work"], "--out: work is a folder"),
     (["plan", POPULATION], "is a population folder"),
+    (["plan", "results.parquet", "--metric", "nll_mean"], "metric 'nll_mean' is not a score in [0, 1]"),
+    (["plan", "results.parquet", "--preset", "nosuchpreset"], "unknown preset 'nosuchpreset'"),
     (["hub", "push", "widget", "results.parquet", "org/name"], "invalid choice: 'widget'"),
     (["hub", "push", "population", "no/such/population", "org/name"], "no/such/population"),
     (["hub", "push", "results", "corrupt.parquet", "org/name"], "is not a Parquet results table"),
