@@ -148,7 +148,7 @@ def model_identity(model: str, revision: str | None, rule: re.Pattern, path: Pat
     if named is None or not named["scale"]:
         problem = "does not match" if named is None else "reads no scale from"
         raise ValueError(
-            f"{path}: the name rule {rule.pattern!r} {problem} the model name {name!r}; pass "
+            f"{path}: the name rule '{rule.pattern}' {problem} the model name {name!r}; pass "
             f"--name-rule REGEX with (?P<scale>...) and (?P<seed>...) groups (and optionally "
             f"(?P<family>...)) that match it"
         )
