@@ -219,3 +219,13 @@ def test_a_results_file_given_twice_is_read_once(old, tmp_path):
     root, accuracies = old
     table = ingested([root, root / "pythia-70m" / "results.json"], tmp_path)
     assert len(table) == len(accuracies) * len(OLD_TASKS)
+
+
+def test_a_task_without_a_table_metric_is_left_out_with_a_warning(tmp_path):
+    path = write_old_results(tmp_path / "pythia-70m", "pythia-70m", {"arc_easy": 0.5})
+    data = json.loads(path.read_text())
+    data["results"]["lambada_openai"] = {"ppl": 12.5, "ppl_stderr": 0.4}
+    path.write_text(json.dumps(data))
+    with pytest.warns(UserWarning, match="left out lambada_openai, with none of the metrics"):
+        table = ingest([str(tmp_path)])
+    assert table["condition"].tolist() == ["arc_easy"]

@@ -103,14 +103,14 @@ def file_rows(path: Path, rule: re.Pattern, population: str | None = None,
             "benchmark": top_group(condition, group_map),
             "condition": condition,
             "test_length": -1,
-            "n_examples": metrics.pop("n_examples", None) or counted_items(data, under),
+            "n_examples": counted_items(data, under),  # the samples' count, where read, replaces it
             "chance": math.nan,
             **metrics,
             "source": str(path),
         })
     if unkept:
-        warnings.warn(f"{path}: {', '.join(unkept)} hold no metric the results table keeps "
-                      f"({', '.join(TABLE_METRICS)}, or multiple-choice samples); left out", stacklevel=2)
+        warnings.warn(f"{path}: left out {', '.join(unkept)}, with none of the metrics the results "
+                      f"table keeps ({', '.join(TABLE_METRICS)}, or multiple-choice samples)", stacklevel=2)
     return rows
 
 
