@@ -229,3 +229,20 @@ def test_a_task_without_a_table_metric_is_left_out_with_a_warning(tmp_path):
     with pytest.warns(UserWarning, match="left out lambada_openai, with none of the metrics"):
         table = ingest([str(tmp_path)])
     assert table["condition"].tolist() == ["arc_easy"]
+
+
+def test_a_lone_task_listed_with_no_subtasks_still_reads_its_samples(current, tmp_path):
+    """lm-eval 0.4.2 wrote `group_subtasks` {"task": []} for a task in no group."""
+    root, runs = current
+    folder = tmp_path / "lone"
+    shutil.copytree(root / "EleutherAI__pythia-70m", folder)
+    path = next(folder.glob("results_*.json"))
+    data = json.loads(path.read_text())
+    geography = SUBJECTS[0]
+    data = {**data, "results": {geography: data["results"][geography]}, "group_subtasks": {geography: []}}
+    del data["groups"]
+    path.write_text(json.dumps(data))
+    row = row_of(ingest([str(folder)]), "pythia-70m", geography)
+    _, logged, gold = runs["pythia-70m"]
+    assert row["benchmark"] == geography and row["n_examples"] == 24
+    assert row["nll_correct"] == pytest.approx(np.mean([-ll[y] for ll, y in zip(logged[geography], gold[geography])]))

@@ -86,8 +86,8 @@ def file_rows(path: Path, rule: re.Pattern, population: str | None = None,
     model, revision = model_of(data, path)
     identity = model_identity(model, revision, rule, path, population, family)
     entries = {**data.get("groups", {}), **data["results"]}
-    group_map = {str(group): [str(child) for child in children]
-                 for group, children in data.get("group_subtasks", {}).items()}
+    group_map = {str(group): [str(child) for child in children]  # lm-eval 0.4.2 lists lone tasks, with []
+                 for group, children in data.get("group_subtasks", {}).items() if children}
     leaves = [key for key in entries if key not in group_map]
     samples = {leaf: read_samples(found) for leaf in leaves if (found := samples_file(path, leaf))}
     rows, unkept = [], []
