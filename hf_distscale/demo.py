@@ -16,6 +16,8 @@ from hf_distscale.presets import load_lm_preset, load_preset
 
 DEFAULT_PRESET = "reduced"
 DEFAULT_LM_PRESET = "tiny"
+# Output names of the files `analyze` writes (figures, tables): listed by their folder, not one by one.
+ANALYSIS_FILE_SUFFIXES = ("_png", "_svg", "_csv", "_json", "_md")
 
 
 def run(args: argparse.Namespace) -> None:
@@ -24,9 +26,10 @@ def run(args: argparse.Namespace) -> None:
     from hf_distscale.pipeline import run_pipeline  # imports torch and every stage; the CLI must stay fast
 
     outputs = run_pipeline(args.preset or preset, args.out or out, lm=args.lm, processes=args.processes)
-    print("\nOutputs:")
+    print("\nOutputs (figures and tables are inside the analysis folders):")
     for name, path in outputs.items():
-        print(f"  {name:28s} {path}")
+        if not name.endswith(ANALYSIS_FILE_SUFFIXES):
+            print(f"  {name:20s} {path}")
 
 
 def register(subparsers) -> None:

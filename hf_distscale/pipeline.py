@@ -4,9 +4,12 @@ A recipe is a preset's `demo` section: `stages`, the stage names in the order
 they run (the keys of `STAGES`), and the sizes the stages read. A counting
 preset (`hf_distscale/presets/<name>.yaml`) runs
 
-    dataset -> train -> evaluate -> analyze (+ the seed-count planner) -> hub -> leaderboard
+    dataset -> train -> evaluate -> analyze (+ the seed-count planner) -> hub -> leaderboard -> reference
 
-with `family`, `scales`, `seeds` and an optional `breakthrough_test_length`;
+with `family`, `scales`, `seeds`, an optional `breakthrough_test_length`,
+and `reference`: the shipped reference population (hf_distscale/reference/)
+whose results the last stage analyses, so that the demo ends on the
+verdicts and the paper's findings of a population large enough to test them;
 an LM preset (`hf_distscale/presets/lm/<name>.yaml`) runs
 
     base -> reinit -> lm_eval -> analyze (one folder per metric) -> leaderboard
@@ -27,6 +30,7 @@ from pathlib import Path
 import torch
 
 from hf_distscale.analysis import DistributionalStatistics, analyze, describe_plan
+from hf_distscale.analysis.summary import console_tables
 from hf_distscale.data import export_dataset
 from hf_distscale.evaluation import evaluate_population
 from hf_distscale.evaluation.lm_eval_run import evaluate_lm_population
@@ -37,6 +41,10 @@ from hf_distscale.presets import available_lm_presets, available_presets, load_l
 from hf_distscale.training import parse_seeds, train_population
 from hf_distscale.training.reinit_population import build_reinit_population
 from hf_distscale.training.tiny_base import train_tiny_base, write_corpus
+
+
+# Results tables that ship with the package (each with a dataset card saying how it was made).
+REFERENCE_DIR = Path(__file__).with_name("reference")
 
 
 @dataclass
@@ -131,7 +139,7 @@ def analyze_results(run: Run) -> list[str]:
     else:
         run.outputs.update(analyze(run.outputs["results"], folders["em"],
                                    breakthrough_test_length=run.recipe.get("breakthrough_test_length")))
-    lines = [f"analysis: {', '.join(map(str, folders.values()))}"]
+    lines = [f"analysis: {', '.join(map(str, folders.values()))}", console_tables(next(iter(folders.values())))]
     if run.recipe.get("seed_plan"):
         statistics = DistributionalStatistics.from_dict(read_statistics(folders["em"]))
         lines.append(describe_plan(run.outputs["results"], preset=run.preset, statistics=statistics))
@@ -154,6 +162,16 @@ def build_leaderboard(run: Run) -> list[str]:
     return [f"leaderboard: {run.outputs['leaderboard']} (serve it with `python -m http.server -d {folder}`)"]
 
 
+def analyze_reference(run: Run) -> list[str]:
+    """Analyse the shipped reference population's results table (no training: it ships with the package)."""
+    reference = run.recipe["reference"]
+    results = REFERENCE_DIR / reference["name"] / "results.parquet"
+    folder = run.out_dir / "reference-analysis"
+    run.outputs["reference_analysis"] = folder
+    analyze(results, folder, breakthrough_test_length=reference.get("breakthrough_test_length"), plan=False)
+    return [f"reference population {reference['name']} ({results}): analysis in {folder}", console_tables(folder)]
+
+
 # Recipe stage name -> the stage: it reads `run`, adds its outputs, returns its printed lines.
 STAGES: dict[str, Callable[[Run], list[str]]] = {
     "dataset": build_dataset,
@@ -165,6 +183,7 @@ STAGES: dict[str, Callable[[Run], list[str]]] = {
     "analyze": analyze_results,
     "hub": stage_hub_repos,
     "leaderboard": build_leaderboard,
+    "reference": analyze_reference,
 }
 
 
@@ -192,15 +211,15 @@ def default_processes() -> int:
 
 def run_pipeline(preset: str, out_dir: str | Path, lm: bool = False,
                  processes: int | None = None) -> dict[str, Path]:
-    """Run the preset's recipe into `out_dir`, printing one numbered line per stage; return {output name: path}."""
+    """Run the preset's recipe into `out_dir`, printing a numbered header before each stage and its
+    outputs after it; return {output name: path}."""
     recipe = load_recipe(preset, lm)
     processes = default_processes() if processes is None else processes
     if processes < 1:
         raise ValueError(f"processes: {processes} is not a process count; give 1 or more")
     run = Run(preset, recipe, Path(out_dir), processes)
     for number, name in enumerate(recipe["stages"], 1):
-        header, *details = STAGES[name](run)
-        print(f"[{number}/{len(recipe['stages'])}] {header}", flush=True)
-        for line in details:
+        print(f"\n[{number}/{len(recipe['stages'])}] {name}", flush=True)
+        for line in STAGES[name](run):
             print(line, flush=True)
     return run.outputs

@@ -182,23 +182,22 @@ function buildTable(board) {
 function renderClaims(claims) {
   const holder = document.getElementById("claims");
   if (!claims.length) {
-    holder.innerHTML = `<p class="note">No claim applies to these results: the depth and width claims need a family whose
-      scales add layers or widen at fixed depth, with 2 or more scales, and no inverse scaling was detected.</p>`;
+    holder.innerHTML = `<p class="note">The analysis checked no finding for these results.</p>`;
     return;
   }
   const table = document.createElement("table");
   table.className = "claims";
-  table.innerHTML = "<thead><tr><th>Population</th><th>Benchmark</th><th>Family</th><th>Claim</th><th>Reads</th><th>Evidence</th></tr></thead>";
+  table.innerHTML = "<thead><tr><th>Population</th><th>Benchmark</th><th>Finding</th><th>Statement</th><th>Status</th><th>Reason</th></tr></thead>";
   const body = table.createTBody();
   for (const claim of claims) {
     const row = body.insertRow();
-    const status = claim.status.startsWith("undecided") ? "undecided" : claim.status.replaceAll(" ", "-");
-    for (const text of [claim.population, claim.benchmark, claim.family, claim.claim]) row.insertCell().textContent = text;
+    for (const text of [claim.population, claim.benchmark, claim.finding ?? "", claim.statement]) row.insertCell().textContent = text;
     const badge = document.createElement("span");
-    badge.className = `badge ${status}`;
-    badge.textContent = claim.status;
+    badge.className = `badge ${claim.status.replaceAll("_", "-")}`;
+    badge.textContent = claim.status.replaceAll("_", " ");
+    badge.title = claim.statistic ? `${claim.statistic}; ${claim.correction}, alpha ${claim.alpha}` : "";
     row.insertCell().append(badge);
-    row.insertCell().textContent = claim.evidence;
+    row.insertCell().textContent = claim.reason;
   }
   holder.replaceChildren(table);
 }

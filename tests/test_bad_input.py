@@ -7,7 +7,9 @@ hashed before and after: a mistake must not change a byte of them.
 """
 
 import hashlib
+import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -67,6 +69,14 @@ CASES = [
      "no such model or population folder"),
     (["lm-eval", POPULATION, "--tasks", ",", "--out", "new.parquet"], "give at least one lm-eval task"),
     (["lm-eval", POPULATION, "--tasks", "distscale_mc", "--out", "corrupt.parquet"], "--out corrupt.parquet"),
+    (["ingest", "not-lm-eval.json", "--out", "new.parquet"], "not an lm-eval results file; expected"),
+    (["ingest", "lm-eval/gpt2", "--out", "new.parquet"],
+     "does not match the model name 'gpt2'"),
+    (["ingest", "lm-eval/mixed", "--out", "new.parquet"], "seed 1 lacks piqa acc"),
+    (["ingest", "lm-eval/no-such-folder", "--out", "new.parquet"], "no such lm-eval results file or folder"),
+    (["ingest", "empty-folder", "--out", "new.parquet"], "empty-folder: no lm-eval results file"),
+    (["ingest", "lm-eval/mixed/pythia-70m", "lm-eval/copy", "--out", "new.parquet"], "duplicate:"),
+    (["ingest", "lm-eval/mixed/pythia-70m", "--out", "results.parquet"], "--out: results.parquet exists"),
     (["analyze", "no-such-file", "--out", "new-analysis"], "no-such-file: no such results file"),
     (["analyze", "results.parquet", "--out", "results.parquet"], "--out: results.parquet is a file"),
     (["analyze", POPULATION, "--out", "new-analysis"], "is a population folder, not a results table"),
@@ -81,6 +91,8 @@ CASES = [
     (["plan", "no-such.parquet"], "no such results file"),
     (["plan", "results.parquet", "--out", "work"], "--out: work is a folder"),
     (["plan", POPULATION], "is a population folder"),
+    (["plan", "results.parquet", "--metric", "nll_mean"], "metric 'nll_mean' is not a score in [0, 1]"),
+    (["plan", "results.parquet", "--preset", "nosuchpreset"], "unknown preset 'nosuchpreset'"),
     (["hub", "push", "widget", "results.parquet", "org/name"], "invalid choice: 'widget'"),
     (["hub", "push", "population", "no/such/population", "org/name"], "no/such/population"),
     (["hub", "push", "results", "corrupt.parquet", "org/name"], "is not a Parquet results table"),
@@ -110,7 +122,22 @@ def world(tmp_path_factory):
     (root / "work").mkdir()
     (root / "work" / "notes.md").write_text("finished work that no mistake may touch\n")
     (root / "empty-folder").mkdir()
+    (root / "not-lm-eval.json").write_text(json.dumps({"accuracy": 0.5}))
+    write_lm_eval_results(root / "lm-eval" / "gpt2", "gpt2", ["arc_easy"])
+    write_lm_eval_results(root / "lm-eval" / "mixed" / "pythia-70m", "pythia-70m", ["arc_easy", "piqa"])
+    write_lm_eval_results(root / "lm-eval" / "mixed" / "pythia-70m-seed1", "pythia-70m-seed1", ["arc_easy"])
+    (root / "lm-eval" / "copy").mkdir()
+    shutil.copy(root / "lm-eval" / "mixed" / "pythia-70m" / "results.json", root / "lm-eval" / "copy")
     return root
+
+
+def write_lm_eval_results(folder: Path, name: str, tasks: list[str]) -> None:
+    """An lm-eval results file of model EleutherAI/<name> that holds `tasks`."""
+    folder.mkdir(parents=True)
+    (folder / "results.json").write_text(json.dumps({
+        "results": {task: {"acc,none": 0.5, "alias": task} for task in tasks},
+        "config": {"model": "hf", "model_args": f"pretrained=EleutherAI/{name},revision=step143000"},
+    }))
 
 
 def fingerprint(root: Path) -> dict[str, str]:
@@ -153,12 +180,13 @@ def test_a_mistake_is_one_line_exit_2_and_nothing_lost(world, argv, words, capfd
 
 
 HEAVY = ("torch", "transformers", "datasets", "lm_eval", "scipy", "matplotlib")
-INSTANT = [["--help"], *[[verb, "--help"] for verb in ("dataset", "train", "reinit", "eval", "lm-eval", "analyze",
-                                                       "plan", "hub", "leaderboard", "demo")],
+INSTANT = [["--help"], *[[verb, "--help"] for verb in ("dataset", "train", "reinit", "eval", "lm-eval", "ingest",
+                                                       "analyze", "plan", "hub", "leaderboard", "demo")],
            ["hub", "push", "--help"], ["leaderboard", "build", "--help"],
            ["analyze", "no-such-file", "--out", "x"], ["analyze", "no/such.parquet", "--out", "x"],
            ["eval", "no/such/population", "--out", "x.parquet"], ["lm-eval", "no/such/population", "--tasks", "mmlu", "--out", "x"],
            ["plan", "no-such.parquet"], ["leaderboard", "build", "no-such.parquet", "--out", "site"],
+           ["ingest", "no/such/folder", "--out", "x.parquet"],
            ["lm-eval", "x", "--tasks", "mmlu", "--out", "x", "--limit", "-3"],
            ["train", "--family", "cpu_depth", "--seeds", "0", "--precision", "fp16"],
            ["train", "--family", "no-such-family", "--seeds", "0", "--preset", "smoke"],

@@ -108,6 +108,22 @@ def test_mixture_likelihood_ratio_test_holds_its_level(null_populations):
     assert (result.replicates <= 200).all()
 
 
+POWER_REPLICATES = 200
+
+
+def test_mixture_likelihood_ratio_test_power_on_a_two_mode_population_is_reported(record_property):
+    """24 seeds, 40% in a success mode at 80% EM (BB(41, 16, 4)) and 60% at 5% (BB(41, 0.5, 9.5)):
+    the share of populations the verdict calls bimodal at ALPHA (its power), written to the test report."""
+    rng = np.random.default_rng(11)
+    rows = np.ones(POWER_REPLICATES)
+    counts = sample_counts(0.5 * rows, 9.5 * rows, WINDOWS, 24, rng, weight=0.4 * rows, a2=16 * rows, b2=4 * rows)
+    result = mixture_test(list(counts), [WINDOWS] * POWER_REPLICATES, seed=5)
+    power = float(np.mean((result.pvalue < ALPHA) & (result.modes >= 2)))
+    record_property("mixture_lrt_power_24_seeds", power)
+    print(f"power of the mixture LRT at alpha {ALPHA}, 24 seeds, 40% success mode: {power:.2f}")
+    assert power >= 0.8
+
+
 # --- the verdict ------------------------------------------------------------------------------
 
 

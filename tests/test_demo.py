@@ -1,6 +1,7 @@
 """The main job end to end, through the real CLI, on the seconds-long smoke preset."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -20,9 +21,19 @@ def demo(out, *extra):
 def test_demo_runs_every_stage_then_resumes_without_redoing_work(tmp_path):
     first = demo(tmp_path, "--processes", "2")
     assert first.returncode == 0, first.stderr
-    for marker in ("[1/6] dataset", "[2/6] population", "[3/6] results table", "[4/6] analysis",
-                   "[5/6] Hub repos", "[6/6] leaderboard", "seeds"):
+    stages = ["dataset", "train", "evaluate", "analyze", "hub", "leaderboard", "reference"]
+    headers = [f"[{number}/7] {stage}\n" for number, stage in enumerate(stages, 1)]
+    positions = [first.stdout.find(header) for header in headers]
+    assert -1 not in positions and positions == sorted(positions), first.stdout
+    for marker in ("population:", "results table:", "analysis:", "Hub repos", "leaderboard:", "seeds"):
         assert marker in first.stdout
+    reference = first.stdout[positions[-1]:]
+    assert "reference population cpu-reference" in reference
+    assert "Verdicts at each family's reference condition" in reference and "The paper's findings" in reference
+    assert "cpu_width" in reference
+    for finding in range(1, 6):
+        assert re.search(rf"\| cpu-reference +\| counting +\| +{finding} \| (holds|does_not_hold|untestable) ",
+                         reference), finding
     assert "Verdict rule:" in first.stdout and "GPU-hours" in first.stdout
     plan = subprocess.run([sys.executable, "-m", "hf_distscale.cli", "plan",
                            str(tmp_path / "results.parquet"), "--preset", "smoke"],

@@ -69,6 +69,16 @@ def test_analysis_files_are_versioned(tmp_path, kind, write, read):
         read(tmp_path)
 
 
+def test_claims_of_the_first_version_read_as_unnumbered_findings(tmp_path):
+    old = {"population": "p", "benchmark": "counting", "family": "cpu_depth", "condition": "len18",
+           "claim": "depth raises P(success)", "status": "undecided (intervals overlap)", "evidence": "slope ..."}
+    (tmp_path / analysis.CLAIMS_FILE).write_text(json.dumps({versions.VERSION_KEY: 1, "claims": [old]}))
+    finding, = analysis.read_claims(tmp_path)
+    assert finding["finding"] is None and finding["statement"] == "depth raises P(success)"
+    assert finding["status"] == "does_not_hold" and finding["reason"] == "slope ..."
+    assert finding["groups"] == [{"family": "cpu_depth", "condition": "len18"}]
+
+
 def test_seed_record_of_an_old_population_reads_and_a_new_one_is_stamped(tmp_path):
     folder = tmp_path / "l1" / "seed-0000"
     folder.mkdir(parents=True)

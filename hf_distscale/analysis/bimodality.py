@@ -215,22 +215,24 @@ def bimodality_table(results: pd.DataFrame, metric: str = "em", seed: int = 0) -
     components mixture_a1, mixture_b1, mixture_a2, mixture_b2 (NaN otherwise).
     """
     info = metric_info(metric)
-    rows, counts, n_examples, test = [], [], [], []
+    rows, counts, n_examples, test, fitted = [], [], [], [], []
     for position, (key, group) in enumerate(results.groupby(GROUP_KEY, sort=False)):
         values = group[metric].to_numpy(dtype=float)
-        n = int(group["n_examples"].median())
-        resolution = 1.0 / n if info["counts"] else 0.0
+        n = int(group["n_examples"].median())  # -1: unknown (lm-eval results ingested without samples)
+        resolution = 1.0 / n if info["counts"] and n > 0 else 0.0
         rows.append({**dict(zip(GROUP_KEY, key)), **tie_corrected_dip(values, resolution, seed=seed + position)._asdict()})
-        if info["bounded"]:
+        if info["bounded"] and n > 0:
             lines = score_thresholds(key[1], metric, float(group["chance"].median()))
             settled = lines is not None and (np.all(values < lines.failure) or np.all(values > lines.success))
             counts.append(np.rint(values * n).astype(np.int64))
             n_examples.append(n)
             test.append(not settled)
+            fitted.append(position)
     table = pd.DataFrame(rows)
-    fits = MixtureTest(*(np.full(len(table), np.nan) for _ in MixtureTest._fields))
-    if info["bounded"]:
-        fits = mixture_test(counts, n_examples, np.array(test), seed=seed)
-    for name, values in fits._asdict().items():
+    fits = {name: np.full(len(table), np.nan) for name in MixtureTest._fields}
+    if fitted:
+        for name, values in mixture_test(counts, n_examples, np.array(test), seed=seed)._asdict().items():
+            fits[name][fitted] = values
+    for name, values in fits.items():
         table[f"mixture_{'lrt_' if name in ('statistic', 'pvalue') else ''}{name}"] = values
     return table.rename(columns={"mixture_lrt_pvalue": "mixture_lrt_p"})

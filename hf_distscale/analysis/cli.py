@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from hf_distscale.analysis.bootstrap import N_RESAMPLES
+from hf_distscale.analysis.bootstrap import N_RESAMPLES, check_resamples
 from hf_distscale.analysis.thresholds import metric_names
 from hf_distscale.hub.errors import check_results_source
 
@@ -50,9 +50,12 @@ def run(args: argparse.Namespace) -> None:
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out: {args.out} is a file; give a folder for the analysis, e.g. "
                          f"--out {out.with_suffix('')}-analysis")
-    if args.resamples < 1:
-        raise ValueError(f"--resamples: {args.resamples} is not a positive count; e.g. --resamples 1000")
+    try:
+        check_resamples(args.resamples)  # the analysis's own rule, found before the heavy imports
+    except ValueError as err:
+        raise ValueError(f"--{err}") from None
     from hf_distscale.analysis.report import analyze  # heavy (scipy, matplotlib): after the checks
+    from hf_distscale.analysis.summary import console_tables
     from hf_distscale.hub.reading import read_results
 
     paths = analyze(
@@ -65,5 +68,6 @@ def run(args: argparse.Namespace) -> None:
         breakthrough_condition=args.breakthrough_condition,
         plan=args.plan,
     )
-    for name, path in paths.items():
-        print(f"{name}: {path}")
+    print("\n" + console_tables(out))
+    print(f"\nwrote {len(paths)} files to {args.out}: summary.md (every table), statistics.json, claims.json, "
+          "figures/")

@@ -8,7 +8,7 @@ own metric (EM for counting, accuracy for multiple choice):
   verdict, the planner's seed counts, the seeds' model folder (a Hub link
   where the seeds came from one) and each number as the page shows it
   (`text`, formatted by `display` as summary.md is);
-- claims: the paper's claims (`claims`), read at each family's reference condition;
+- claims: the paper's five findings as checks (`findings`), read at each family's reference condition;
 - figure data: per family the seed values per (scale, condition) for the
   violins and histograms, the scaling fits (with their slope and crossing
   as text), the top-5 fixed-seed curves by B and L at the reference condition
@@ -24,7 +24,6 @@ import pandas as pd
 
 from hf_distscale.analysis.bootstrap import N_RESAMPLES
 from hf_distscale.analysis.breakthrough import breakthrough_table, top_seeds
-from hf_distscale.analysis.claims import paper_claims
 from hf_distscale.analysis.display import (
     MISSING,
     count,
@@ -36,6 +35,7 @@ from hf_distscale.analysis.display import (
     with_interval,
 )
 from hf_distscale.analysis.figures import violin_conditions
+from hf_distscale.analysis.findings import evaluate_findings, family_groups
 from hf_distscale.analysis.plan import plan_seeds
 from hf_distscale.analysis.schema import GROUP_KEY, condition_order
 from hf_distscale.analysis.statistics import DistributionalStatistics, distributional_statistics
@@ -293,8 +293,10 @@ def page_data(table: pd.DataFrame, plan: bool = True, breakthrough_condition: st
             statistics = group_statistics(rows, benchmark, plan, breakthrough_condition, n_resamples, seed)
             references = reference_conditions(statistics, rows, benchmark)
             rows_out += table_rows(statistics, rows)
-            claims = paper_claims(statistics.per_scale, statistics.scaling_fits, rows, references)
-            claims_out += claims.assign(population=population, benchmark=benchmark).to_dict("records")
+            families = family_groups(statistics.per_scale, statistics.breakthrough, rows, references,
+                                     benchmark_metric(benchmark))
+            claims_out += [{"population": population, "benchmark": benchmark, **finding}
+                           for finding in evaluate_findings(families)]
             sections += figure_data(statistics, rows, benchmark, references)
         populations.append({"population": population, "sections": sections})
     return rows_out, claims_out, populations

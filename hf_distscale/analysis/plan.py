@@ -237,7 +237,7 @@ def format_plan(plan: pd.DataFrame, power: float = POWER, alpha: float = ALPHA,
         f"seeds for bimodality (power {power})": plan["seeds_for_bimodality"].map(count),
         f"seeds for P(success) +-{ci_half_width}": plan["seeds_for_p_success"].map(count),
         "GPU-hours": plan["gpu_hours"].map(lambda h: "-" if math.isnan(h) else f"{h:.3g}"),
-        "power at 250": plan["power_at_250"].round(2),
+        "power at 250": plan["power_at_250"].map(lambda v: "-" if math.isnan(v) else f"{v:.2f}"),
         "P(success) +- at 250": plan["p_success_half_width_at_250"].round(3),
     })
     lines = [

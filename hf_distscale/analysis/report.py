@@ -24,6 +24,7 @@ from hf_distscale.analysis.summary import write_summary
 from hf_distscale.console import warn
 from hf_distscale.formats.analysis import (
     figure_folder,
+    read_claims,
     write_benchmark_statistics,
     write_claims,
     write_figure_data,
@@ -89,7 +90,7 @@ def analyze(
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"statistics_json": write_statistics(out_dir, statistics.to_dict())}
     paths.update(write_page_data(results, out_dir, plan, breakthrough_condition, n_resamples, seed))
-    paths.update(write_summary(statistics, out_dir))
+    paths.update(write_summary(statistics, out_dir, read_claims(out_dir)))
     breakthrough = statistics.breakthrough
     index = []
     for (population, benchmark, family), rows in tqdm(list(table.groupby(PLOT_KEY, sort=False)),

@@ -64,12 +64,18 @@ class DistributionalStatistics:
         return cls(
             metric=data["metric"],
             n_resamples=int(data["n_resamples"]),
-            per_scale=pd.DataFrame(data["per_scale"]),
-            breakthrough=pd.DataFrame(data["breakthrough"]),
-            scaling_fits=pd.DataFrame(data["scaling_fits"]),
-            passuntil=pd.DataFrame(data["passuntil"]),
+            per_scale=_table(data["per_scale"]),
+            breakthrough=_table(data["breakthrough"]),
+            scaling_fits=_table(data["scaling_fits"]),
+            passuntil=_table(data["passuntil"]),
             messages=list(data["messages"]),
         )
+
+
+def _table(records: list[dict]) -> pd.DataFrame:
+    """Records read from JSON, where null stands for NaN: a column of nulls only is a float column."""
+    table = pd.DataFrame(records)
+    return table.astype({column: float for column in table.columns if table[column].isna().all()})
 
 
 def distributional_statistics(

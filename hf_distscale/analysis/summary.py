@@ -12,6 +12,7 @@ from hf_distscale.analysis.breakthrough import TOP_K, top_seeds
 from hf_distscale.analysis.display import crossing, fixed, p_value, with_interval
 from hf_distscale.analysis.schema import PLOT_KEY, SERIES_KEY
 from hf_distscale.analysis.statistics import DistributionalStatistics
+from hf_distscale.formats.analysis import read_benchmark_statistics, read_claims, read_figure_data
 
 
 def summary_digest(statistics: DistributionalStatistics) -> pd.DataFrame:
@@ -88,9 +89,38 @@ def breakthrough_digest(statistics: DistributionalStatistics, k: int = TOP_K) ->
     return pd.DataFrame(rows)
 
 
-def write_summary(statistics: DistributionalStatistics, out_dir: Path) -> dict[str, Path]:
+def findings_digest(findings: list[dict]) -> pd.DataFrame:
+    """One row per (population, benchmark, finding): its statement, status and reason."""
+    return pd.DataFrame(
+        [{"population": f["population"], "benchmark": f["benchmark"], "finding": f["finding"],
+          "statement": f["statement"], "status": f["status"], "reason": f["reason"]} for f in findings],
+        columns=["population", "benchmark", "finding", "statement", "status", "reason"],
+    )
+
+
+def verdict_digest(rows: list[dict], references: dict[tuple[str, str, str], str]) -> pd.DataFrame:
+    """The verdict table at each family's reference condition: one row per scale, from the
+    benchmark statistics rows; `references` maps (population, benchmark, family) to the condition."""
+    picked = [row for row in rows if references.get((row["population"], row["benchmark"], row["family"]))
+              == row["condition"]]
+    return pd.DataFrame(
+        [{"population": r["population"], "family": r["family"], "scale": r["scale"], "condition": r["condition"],
+          "seeds": r["seeds"],
+          "P(success)": with_interval(*(r[f"p_success{s}"] for s in ("", "_ci_low", "_ci_high"))),
+          "P(fail)": with_interval(*(r[f"p_fail{s}"] for s in ("", "_ci_low", "_ci_high"))),
+          "verdict": r["verdict"]} for r in picked],
+        columns=["population", "family", "scale", "condition", "seeds", "P(success)", "P(fail)", "verdict"],
+    )
+
+
+def _markdown(table: pd.DataFrame) -> str:
+    """A Markdown table where an undefined value reads "-", never "nan"."""
+    return table.astype(object).where(table.notna(), "-").to_markdown(index=False)
+
+
+def write_summary(statistics: DistributionalStatistics, out_dir: Path, findings: list[dict]) -> dict[str, Path]:
     """Write summary.csv (all per-scale columns), scaling_fits.csv, passuntil.csv,
-    breakthrough.csv and summary.md (the digests); return their paths."""
+    breakthrough.csv and summary.md (the digests and the findings); return their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {
         "summary_csv": out_dir / "summary.csv",
@@ -105,7 +135,8 @@ def write_summary(statistics: DistributionalStatistics, out_dir: Path) -> dict[s
     statistics.breakthrough.to_csv(paths["breakthrough_csv"], index=False)
     sections = [
         f"# Distributional analysis of `{statistics.metric}`",
-        f"Intervals are 95% percentile bootstrap intervals over seeds ({statistics.n_resamples:,} resamples). "
+        "The failed and successful fractions have exact 95% Clopper-Pearson intervals; other intervals are "
+        f"95% percentile bootstrap intervals over seeds ({statistics.n_resamples:,} resamples). "
         "dip p raw / ties: Hartigan's dip test on the scores as they are (the paper's test, misled by "
         "the ties of k-of-n scores) / with each score spread over its quantisation step; mixture p: "
         "beta-binomial mixture likelihood-ratio test (parametric bootstrap); mixture w / mean: weight "
@@ -116,7 +147,7 @@ def write_summary(statistics: DistributionalStatistics, out_dir: Path) -> dict[s
         "## Per scale and condition",
         "failed / successful: fraction of seeds below the failure line / above the success line of the "
         "benchmark (counting EM: 0.1 / 0.5; multiple choice: 0.1 / 0.5 of the way from chance to 1).",
-        summary_digest(statistics).to_markdown(index=False),
+        _markdown(summary_digest(statistics)),
     ]
     breakthrough = breakthrough_digest(statistics)
     if not breakthrough.empty:
@@ -124,7 +155,7 @@ def write_summary(statistics: DistributionalStatistics, out_dir: Path) -> dict[s
             "## Fixed-seed curves: breakthroughness B and linearity L",
             "With fewer than 4 scales B = L for every seed (the median of 1 or 2 squared steps is their mean), "
             "so one ranking is shown.",
-            breakthrough.to_markdown(index=False),
+            _markdown(breakthrough),
         ]
     fits = fits_digest(statistics)
     if not fits.empty:
@@ -134,7 +165,30 @@ def write_summary(statistics: DistributionalStatistics, out_dir: Path) -> dict[s
             "it crosses 0.5 (as N on the ln N axis). Inverse scaling: b < 0 and the successful-mean slope > 0, both by their "
             "intervals. PU: log(-log PU) = log c - alpha x; a negative quadratic term is a concave "
             "curve; accelerated emergence when its interval lies below 0.",
-            fits.to_markdown(index=False),
+            _markdown(fits),
         ]
+    sections += [
+        "## The paper's findings",
+        "Each finding checked by its declared test (hf_distscale/analysis/findings.yaml) at each family's "
+        "reference condition, in the benchmark's own metric (EM for counting, accuracy for multiple choice); "
+        "p-values adjusted by Benjamini-Hochberg across the groups a finding tests. Evidence: claims.json.",
+        _markdown(findings_digest(findings)),
+    ]
     paths["summary_md"].write_text("\n\n".join(sections) + "\n")
     return paths
+
+
+def console_tables(out_dir: Path) -> str:
+    """The verdicts at each family's reference condition and the findings of the analysis in `out_dir`,
+    as Markdown tables for a terminal (read from what `analyze` wrote there)."""
+    references = {(entry["population"], section["benchmark"], section["family"]): section["reference_condition"]
+                  for entry in read_figure_data(out_dir) for section in entry["sections"]}
+    verdicts = verdict_digest(read_benchmark_statistics(out_dir)["rows"], references)
+    findings = findings_digest(read_claims(out_dir)).drop(columns=["statement"])
+    return "\n".join([
+        "Verdicts at each family's reference condition (all conditions: summary.md)",
+        verdicts.to_markdown(index=False),
+        "",
+        "The paper's findings (statements: summary.md; evidence: claims.json)",
+        findings.to_markdown(index=False, maxcolwidths=[None, None, None, None, 90]),
+    ])

@@ -49,6 +49,8 @@ def score_thresholds(benchmark: str, metric: str, chance: float) -> Thresholds |
     """The failure and success lines of `metric` on `benchmark`, as scores; None where undefined.
 
     A benchmark without an entry uses `default` (any multiple-choice task).
+    Lines relative to chance are undefined where chance is NaN (lm-eval results
+    ingested without their samples files).
     """
     table = _config()["thresholds"]
     entry = table.get(benchmark, table[DEFAULT_BENCHMARK]).get(metric)
@@ -56,4 +58,6 @@ def score_thresholds(benchmark: str, metric: str, chance: float) -> Thresholds |
         return None
     if not entry["relative_to_chance"]:
         return Thresholds(float(entry["failure"]), float(entry["success"]))
+    if chance != chance:  # NaN: chance unknown
+        return None
     return Thresholds(*(float(chance + entry[line] * (1 - chance)) for line in ("failure", "success")))

@@ -28,6 +28,7 @@ import hf_distscale
 from hf_distscale.data.lm_eval_tasks import lm_eval_task_folders
 from hf_distscale.evaluation.loop import evaluate_models
 from hf_distscale.evaluation.models import ModelRef, model_folder, resolve_models
+from hf_distscale.evaluation.multiple_choice import leaves_under
 from hf_distscale.formats.results import write_table
 from hf_distscale.hub.reading import dataset_card_data
 
@@ -236,15 +237,6 @@ def _run_lm_eval(model, tokenizer, device, built, pending, limit, batch_size) ->
                        bootstrap_iters=0, verbosity="ERROR")
 
 
-def _leaves_under(name: str, group_map: dict, leaves: list[str]) -> list[str]:
-    """The leaf tasks under a task or group (every leaf for a name that is neither, e.g. a tag)."""
-    if name in leaves:
-        return [name]
-    if name not in group_map:
-        return leaves
-    return [leaf for child in group_map[name] for leaf in _leaves_under(str(child), group_map, leaves)]
-
-
 def _task_rows(results, loaded, name, ref, metric) -> tuple[list[dict], pd.DataFrame]:
     """One row per subject task (leaf), one per group inside `name` (e.g. mmlu's four
     categories) and one for `name`; the items of every leaf."""
@@ -255,7 +247,7 @@ def _task_rows(results, loaded, name, ref, metric) -> tuple[list[dict], pd.DataF
     conditions = ([] if leaves == [name] else leaves) + groups + [name]
     rows = []
     for condition in conditions:
-        pooled = sum((samples[leaf] for leaf in _leaves_under(condition, group_map, leaves)), [])
+        pooled = sum((samples[leaf] for leaf in leaves_under(condition, group_map, leaves)), [])
         lls = [[float(resp[0]) for resp in s["filtered_resps"]] for s in pooled]
         gold = [int(s["target"]) for s in pooled]
         scores = metric.compute(loglikelihoods=lls, references=gold)

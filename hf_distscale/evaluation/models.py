@@ -12,11 +12,13 @@ A source spec is one of:
 
 A seed's identity columns come from its seed record. A model without one is
 identified from its config and either `preset` (its counting task; population
-and scale are its name) or the name rule, by default `<family>-<scale>-seed<k>`
-(`pythia-70m-seed3` -> family "pythia", scale "70m", seed 3; `seed-0003` ->
-seed 3). A name that does not match gets seed -1 and its name as the family.
-The data seed is the seed (PolyPythias' seeds change the initialisation and
-the data order together). The population is `--population`, else
+and scale are its name) or the name rule (`name_identity`), by default
+PolyPythias' `<family>-<scale>[-seed<k>]` (`pythia-70m-seed3` -> family
+"pythia", scale "70m", seed 3; `seed-0003` -> seed 3; the seed-less
+`pythia-70m` is seed 0, as PolyPythias counts the original model). A name
+that does not match gets seed -1 and its name as the family. The data seed is
+the seed (PolyPythias' seeds change the initialisation and the data order
+together). The population is `--population`, else
 `<org>/<family>[@<revision>]` for a repo or the family for a folder.
 `num_parameters` is counted from the config (on the meta device), and
 `scale_index` ranks the scales of one population by it. The scale label is
@@ -49,7 +51,8 @@ from hf_distscale.hub.reading import (
 )
 from hf_distscale.tasks import CountingTask
 
-DEFAULT_NAME_RULE = r"^(?:(?P<family>.+?)-(?P<scale>[^-]+)-)?seed-?(?P<seed>\d+)$"
+# <family>-<scale>[-seed<k>] or seed[-]<k>; the scale is the last dash-part before the seed.
+DEFAULT_NAME_RULE = r"^(?:(?!seed-?\d)(?P<family>.+?)-(?P<scale>[^-]+?))?(?:-?seed-?(?P<seed>\d+))?$"
 _DTYPES = {"float32": "fp32", "bfloat16": "bf16", "float16": "fp16"}
 
 
@@ -88,17 +91,49 @@ def resolve_models(
     spec that expands to nothing, a missing folder or config, a model that is
     not a causal LM, and two models with the same identity.
     """
+    naming = {"preset": preset, "population": population, "family": family,
+              "rule": compile_name_rule(name_rule)}
+    refs = [ref for spec in specs for name in expand_spec(spec) for ref in _resolve(name, naming)]
+    _rank_scales(refs)
+    _check_unique(refs)
+    return refs
+
+
+def compile_name_rule(name_rule: str = DEFAULT_NAME_RULE) -> re.Pattern:
+    """`name_rule` compiled; a ValueError unless it is a regular expression with a (?P<seed>) group."""
     try:
         rule = re.compile(name_rule)
     except re.error as err:
         raise ValueError(f"name rule: {name_rule!r} is not a regular expression ({err})") from None
     if "seed" not in rule.groupindex:
         raise ValueError(f"name rule: {name_rule!r} has no (?P<seed>...) group; add one")
-    naming = {"preset": preset, "population": population, "family": family, "rule": rule}
-    refs = [ref for spec in specs for name in expand_spec(spec) for ref in _resolve(name, naming)]
-    _rank_scales(refs)
-    _check_unique(refs)
-    return refs
+    return rule
+
+
+def name_identity(name: str, rule: re.Pattern, org: str = "", revision: str | None = None,
+                  population: str | None = None, family: str | None = None) -> dict | None:
+    """population, family, scale, seed and data_seed that `rule` reads from a model's name; None if it does not match.
+
+    `name` is the repo or folder name without its org. A match without a seed
+    is seed 0 (PolyPythias' `pythia-70m` is the seed-0 member of its seeds); a
+    match without a scale has scale None, for the caller to fill. `population`
+    and `family` override what the name says; the population is otherwise
+    `<org>/<family>[@<revision>]`, as `hf-distscale lm-eval` names it.
+    """
+    match = rule.match(name)
+    if match is None:
+        return None
+    groups = match.groupdict()
+    family = family or groups.get("family") or name
+    seed = int(groups["seed"]) if groups.get("seed") else 0
+    return {"population": population or population_name(org, family, revision), "family": family,
+            "scale": groups.get("scale"), "seed": seed, "data_seed": seed}
+
+
+def population_name(org: str, family: str, revision: str | None = None) -> str:
+    """`<org>/<family>[@<revision>]`: a population is one family at one checkpoint."""
+    suffix = f"@{revision}" if revision else ""
+    return f"{org}/{family}{suffix}" if org else f"{family}{suffix}"
 
 
 def model_folder(ref: ModelRef) -> Path:
@@ -197,24 +232,20 @@ def _preset_identity(name: str, config, num_parameters: int, preset: str) -> dic
 def _named_identity(name: str, config, num_parameters: int, naming: dict, org: str,
                     suffix: str) -> dict:
     """Identity from the name rule and the config; see the module docstring."""
-    match = naming["rule"].match(name)
-    groups = match.groupdict() if match else {}
-    family = naming["family"] or groups.get("family") or name
-    seed = int(groups["seed"]) if groups.get("seed") else -1
-    population = naming["population"]
-    if population is None:
-        population = f"{org}/{family}{suffix}" if org else f"{family}{suffix}"
+    revision = suffix.removeprefix("@") or None
+    named = name_identity(name, naming["rule"], org, revision, naming["population"], naming["family"])
+    if named is None:  # no match: the whole name is the family, the seed unknown
+        family = naming["family"] or name
+        named = {"population": naming["population"] or population_name(org, family, revision),
+                 "family": family, "scale": None, "seed": -1, "data_seed": -1}
     dtype = str(getattr(config, "dtype", None) or "float32").removeprefix("torch.")
     return {
-        "population": population,
-        "family": family,
-        "scale": groups.get("scale") or f"{num_parameters / 1e6:.1f}M",
+        **named,
+        "scale": named["scale"] or f"{num_parameters / 1e6:.1f}M",
         "scale_index": -1,  # set by _rank_scales once the population is known
         "num_parameters": num_parameters,
         "num_layers": getattr(config, "num_hidden_layers", -1),
         "hidden_size": getattr(config, "hidden_size", -1),
-        "seed": seed,
-        "data_seed": seed,
         "precision": _DTYPES.get(dtype, dtype),
         "preset": "",
     }

@@ -45,3 +45,24 @@ def choice_scores(loglikelihoods: Sequence[Sequence[float]], gold: Sequence[int]
         out["acc"][i] = float(np.argmax(ll) == y)
         out["chance"][i] = 1.0 / len(ll)
     return out
+
+
+def mean_choice_scores(loglikelihoods: Sequence[Sequence[float]], gold: Sequence[int]) -> dict:
+    """The means of `choice_scores` over the items, and `n_examples`: one results row's metrics.
+
+    The one place that turns items into a row, for `hf-distscale lm-eval` (through the
+    `multiple_choice` evaluate module) and for lm-eval samples files read by `ingest`.
+    """
+    scores = choice_scores(loglikelihoods, gold)
+    return {**{name: float(np.mean(values)) for name, values in scores.items()},
+            "n_examples": len(gold)}
+
+
+def leaves_under(name: str, group_map: dict, leaves: list[str]) -> list[str]:
+    """The leaf tasks whose items the row of a task or group pools (every leaf for a name that is
+    neither, e.g. a tag); `group_map` is lm-eval's group -> children (its `group_subtasks`)."""
+    if name in leaves:
+        return [name]
+    if name not in group_map:
+        return leaves
+    return [leaf for child in group_map[name] for leaf in leaves_under(str(child), group_map, leaves)]

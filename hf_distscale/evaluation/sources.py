@@ -1,8 +1,9 @@
 """Source specs -> names: brace patterns, globs and revisions expanded, local paths checked.
 
-The part of resolving models (`evaluation.models`) that loads nothing, so a
-spec that stands for nothing, or a path that is not there, is reported the
-moment a verb starts. See `evaluation.models` for what a spec may be.
+The part of resolving models (`evaluation.models`) and of finding lm-eval
+results files (`evaluation.ingest`) that loads nothing, so a spec that stands
+for nothing, or a path that is not there, is reported the moment a verb
+starts. See `evaluation.models` for what a spec may be.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from hf_distscale.hub.errors import looks_like_path, no_such_path
 _BRACE = re.compile(r"\{([^{}]*)\}")
 _RANGE = re.compile(r"^(-?\d+)\.\.(-?\d+)$")
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
+# What lm-eval names its aggregated results (`results_<date>.json` under --output_path).
+LM_EVAL_RESULTS = "results*.json"
 
 
 def expand_braces(pattern: str) -> list[str]:
@@ -80,3 +83,28 @@ def local_folder(name: str) -> Path | None:
     if path.exists() or looks_like_path(name) or not _REPO_ID.match(name.partition("@")[0]):
         raise no_such_path(name, "model or population folder")
     return None
+
+
+def results_files(paths: list[str]) -> list[Path]:
+    """The lm-eval results files that `paths` name: files as given, folders searched for
+    `results*.json` at any depth; each file once, in the order found.
+
+    A missing path, or a folder without a results file, is one line naming it.
+    """
+    found = []
+    for name in paths:
+        path = Path(name).expanduser()
+        if path.is_dir():
+            inside = sorted(path.rglob(LM_EVAL_RESULTS))
+            if not inside:
+                raise ValueError(
+                    f"{name}: no lm-eval results file ({LM_EVAL_RESULTS}) in this folder or below; "
+                    f"give the folder lm-eval's --output_path wrote, or the results files"
+                )
+            found += inside
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise FileNotFoundError(f"{name}: no such lm-eval results file or folder; give an "
+                                    f"existing results_<date>.json or a folder holding them")
+    return list(dict.fromkeys(path.resolve() for path in found))

@@ -8,7 +8,9 @@
                             counts, the seeds' model folder and each number as the page shows
                             it (`text`); the verdict rule and what the seed counts are for
                             (`seeds_needed_rule`, null when the planner did not run)
-    <out>/claims.json       the paper's claims checked per (population, benchmark), in that metric
+    <out>/claims.json       the paper's five findings checked per (population, benchmark), in that
+                            metric: finding, statement, status (holds, does_not_hold, untestable),
+                            reason, statistic, groups (the evidence), alpha, correction
     <out>/figure_data.json  per population, benchmark and family: the seed values per (scale,
                             condition), scaling fits and the top-5 seed curves by B and by L
     <out>/figures.json      the figure index: one entry per drawn figure, with its files
@@ -28,7 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from hf_distscale.formats.versions import dump_json, load_json
+from hf_distscale.formats.versions import dump_json, load_json, load_versioned_json
 
 STATISTICS_FILE = "statistics.json"
 BENCHMARK_STATISTICS_FILE = "benchmark_statistics.json"
@@ -65,7 +67,7 @@ def plain(value):
 
 def write_statistics(out_dir: str | Path, statistics: dict) -> Path:
     path = Path(out_dir) / STATISTICS_FILE
-    path.write_bytes(dump_json(statistics, "statistics"))
+    path.write_bytes(dump_json(plain(statistics), "statistics"))
     return path
 
 
@@ -93,7 +95,16 @@ def write_claims(out_dir: str | Path, claims: list[dict]) -> Path:
 
 
 def read_claims(out_dir: str | Path) -> list[dict]:
-    return load_json(Path(out_dir) / CLAIMS_FILE, "claims")["claims"]
+    """The findings entries; version 1 files (free-form claims) are read as unnumbered findings."""
+    version, data = load_versioned_json(Path(out_dir) / CLAIMS_FILE, "claims")
+    return data["claims"] if version > 1 else [_claim_as_finding(claim) for claim in data["claims"]]
+
+
+def _claim_as_finding(claim: dict) -> dict:
+    status = "holds" if claim.get("status") == "holds" else "does_not_hold"
+    return {"population": claim.get("population"), "benchmark": claim.get("benchmark"), "finding": None,
+            "statement": claim.get("claim"), "status": status, "reason": claim.get("evidence"), "statistic": "",
+            "groups": [{"family": claim.get("family"), "condition": claim.get("condition")}]}
 
 
 def write_figure_data(out_dir: str | Path, populations: list[dict]) -> Path:

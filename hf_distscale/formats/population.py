@@ -102,7 +102,8 @@ def seed_uri(repo_id: str, subfolder: str, revision: str | None = None) -> str:
 
 
 def parse_seed_uri(uri: str) -> tuple[str, str, str | None]:
-    """(repo_id, subfolder, revision) of a `seed_uri`."""
+    """(repo_id, subfolder, revision) of a `seed_uri`; subfolder "" for a model that is a whole
+    repo (`hf://org/name[@rev]`, as `lm-eval` and `ingest` name Hub models)."""
     path, _, revision = uri.removeprefix(SEED_URI_PREFIX).partition("@")
-    org, name, subfolder = path.split("/", 2)
+    org, name, subfolder = (path.split("/", 2) + [""])[:3]
     return f"{org}/{name}", subfolder, revision or None

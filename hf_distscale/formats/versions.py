@@ -19,7 +19,7 @@ CURRENT = {
     "seed_record": 1,
     "results": 2,
     "statistics": 1,
-    "claims": 1,
+    "claims": 2,
     "benchmark_statistics": 1,
     "figure_data": 1,
     "figures": 1,
@@ -45,6 +45,11 @@ def dump_json(data: dict, kind: str) -> bytes:
 
 def load_json(path: str | Path, kind: str) -> dict:
     """The JSON object at `path`, version-checked, without its version key."""
+    return load_versioned_json(path, kind)[1]
+
+
+def load_versioned_json(path: str | Path, kind: str) -> tuple[int, dict]:
+    """(format version, the JSON object at `path` without its version key), for readers that migrate."""
     path = Path(path)
     try:
         data = json.loads(path.read_text())
@@ -52,5 +57,4 @@ def load_json(path: str | Path, kind: str) -> dict:
         raise ValueError(f"{path}: not valid JSON ({err}); write it again with hf_distscale") from err
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a JSON object ({kind}); write it again with hf_distscale")
-    check_version(kind, data.pop(VERSION_KEY, None), str(path))
-    return data
+    return check_version(kind, data.pop(VERSION_KEY, None), str(path)), data

@@ -2,9 +2,8 @@
 
 import datasets
 import evaluate
-import numpy as np
 
-from hf_distscale.evaluation.multiple_choice import choice_scores
+from hf_distscale.evaluation.multiple_choice import mean_choice_scores
 
 _DESCRIPTION = """
 For each item, the log-likelihood of every choice's continuation (as lm-eval
@@ -49,6 +48,4 @@ class MultipleChoice(evaluate.Metric):
         )
 
     def _compute(self, loglikelihoods, references):
-        scores = choice_scores(loglikelihoods, references)
-        means = {name: float(np.mean(values)) for name, values in scores.items()}
-        return {**means, "n_examples": len(references)}
+        return mean_choice_scores(loglikelihoods, references)
