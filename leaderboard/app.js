@@ -371,14 +371,24 @@ function topSeeds(div, section, view) {
   return Plotly.react(div, traces, layout, PLOT_CONFIG);
 }
 
+// One condition's histograms share both axes across scales, so panels compare at a glance, and
+// mark the benchmark's failure and success lines.
 function histograms(div, section, view) {
   const c = section.conditions.indexOf(view.condition);
   const { rows, columns } = grid(section.scales.length);
+  const binWidth = 0.05;
+  const bins = (values) => values.reduce((counts, v) => {
+    const b = Math.min(Math.floor(v / binWidth + 1e-9), Math.round(1 / binWidth) - 1);
+    counts[b] = (counts[b] || 0) + 1;
+    return counts;
+  }, {});
+  const highest = Math.max(1, ...section.scales.map((_, s) => Math.max(0, ...Object.values(bins(section.values[s][c])))));
   const traces = section.scales.map((scale, s) => ({
     type: "histogram", name: scale.label, x: section.values[s][c],
-    xbins: { start: 0, end: 1.0001, size: 0.05 }, marker: { color: "#1f77b4" },
+    xbins: { start: 0, end: 1.0001, size: binWidth }, marker: { color: "#1f77b4" },
     xaxis: axisName("x", s), yaxis: axisName("y", s),
   }));
+  const lines = section.lines ? [["failure", section.lines.failure, "#d62728"], ["success", section.lines.success, "#2ca02c"]] : [];
   const layout = {
     title: { text: `${section.family} at ${view.condition}: histograms of ${section.metric} over seeds, per scale` },
     grid: { rows, columns, pattern: "independent" }, showlegend: false,
@@ -386,9 +396,16 @@ function histograms(div, section, view) {
       text: scale.label, showarrow: false, font: { size: 12 },
       xref: `${axisName("x", s)} domain`, yref: `${axisName("y", s)} domain`, x: 0.5, y: 1.12,
     })),
+    shapes: section.scales.flatMap((_, s) => lines.map(([, x, color]) => ({
+      type: "line", x0: x, x1: x, xref: axisName("x", s), y0: 0, y1: 1, yref: `${axisName("y", s)} domain`,
+      line: { color, dash: "dash", width: 1 },
+    }))),
     height: 230 * rows + 80, margin: { t: 70 },
   };
-  section.scales.forEach((_, s) => { layout[axisName("xaxis", s)] = { range: [0, 1] }; });
+  section.scales.forEach((_, s) => {
+    layout[axisName("xaxis", s)] = { range: [0, 1] };
+    layout[axisName("yaxis", s)] = { range: [0, highest * 1.05], title: s % columns === 0 ? { text: "seeds" } : undefined };
+  });
   return Plotly.react(div, traces, layout, PLOT_CONFIG);
 }
 
@@ -435,7 +452,7 @@ const FIGURES = [
   ["violins", "Seed distributions across conditions at one scale (paper Figure 2); pick the scale above.", () => true],
   ["fractions", "P(success) and P(fail) with exact 95% intervals, the logistic fit of P(success) with its 0.5 crossing, and the successful mean with its 95% bootstrap interval (paper Figure 3).", () => true],
   ["top_seeds", "The 5 seeds with the largest breakthroughness B and linearity L at the selected condition, as fixed-seed scaling curves (paper Figure 1).", (section) => Object.keys(section.top_seeds_by_condition).length > 0],
-  ["histograms", "Histograms of the seed distribution per scale (paper Figures 4-6).", () => true],
+  ["histograms", "Histograms of the seed distribution per scale, on shared axes, with the failure (red) and success (green) lines (paper Figures 4-6).", () => true],
   ["nll_scatter", "Each seed's accuracy against its NLL: NLL shows clusters that accuracy hides.", (section) => !!section.nll],
 ];
 

@@ -11,6 +11,7 @@ under CI, where they fail.
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -19,6 +20,7 @@ from hf_distscale.analysis import VERDICT_RULE, distributional_statistics
 from hf_distscale.analysis.display import with_interval
 from hf_distscale.analysis.plan import ALPHA, CI_HALF_WIDTH, POWER, seeds_needed_rule
 from hf_distscale.analysis.synthetic import synthetic_results
+from hf_distscale.analysis.thresholds import score_thresholds
 from hf_distscale.evaluation import evaluate_population
 from hf_distscale.formats.results import write_table
 from hf_distscale.site import build_leaderboard
@@ -132,6 +134,22 @@ def test_every_figure_renders_with_its_traces(smoke_page, smoke_results):
         "top_seeds": (min(5, seeds) * (1 if scales < 4 else 2), True),  # B = L below 4 scales: one ranking
         "histograms": (scales, True),
     }
+
+
+def test_histograms_share_their_axes_and_mark_the_success_and_failure_lines(smoke_page, smoke_results):
+    results = pd.read_parquet(smoke_results)
+    scales = results["scale"].nunique()
+    layout = smoke_page.page.evaluate("document.querySelector(\".figure[data-figure='histograms']\").layout")
+    y_ranges = [layout["yaxis" + ("" if s == 0 else str(s + 1))]["range"] for s in range(scales)]
+    x_ranges = [layout["xaxis" + ("" if s == 0 else str(s + 1))]["range"] for s in range(scales)]
+    assert len({tuple(r) for r in y_ranges}) == 1 and len({tuple(r) for r in x_ranges}) == 1
+    condition = layout["title"]["text"].split(" at ")[1].split(":")[0]
+    tallest = max(np.histogram(group["em"], bins=20, range=(0, 1))[0].max()
+                  for _, group in results[results["condition"] == condition].groupby("scale"))
+    assert tallest <= y_ranges[0][1] < tallest + 1
+    lines = score_thresholds("counting", "em", 0.0)
+    marked = sorted({shape["x0"] for shape in layout["shapes"]})
+    assert marked == [lines.failure, lines.success] and len(layout["shapes"]) == 2 * scales
 
 
 def test_claims_read_as_a_check(smoke_page):

@@ -39,6 +39,7 @@ from hf_distscale.analysis.findings import evaluate_findings, family_groups
 from hf_distscale.analysis.plan import plan_seeds
 from hf_distscale.analysis.schema import GROUP_KEY, condition_order
 from hf_distscale.analysis.statistics import DistributionalStatistics, distributional_statistics
+from hf_distscale.analysis.thresholds import score_thresholds
 from hf_distscale.formats.population import SEED_URI_PREFIX, parse_seed_uri
 from hf_distscale.formats.results import COUNTING_BENCHMARK
 
@@ -199,6 +200,7 @@ def figure_data(statistics, rows: pd.DataFrame, benchmark: str, references: dict
         )
         conditions = condition_order(family_rows)
         grid = (family_rows, scales["scale_index"].tolist(), conditions)
+        lines = score_thresholds(benchmark, metric, float(family_rows["chance"].iloc[0]))
         section = {
             "benchmark": benchmark,
             "family": family,
@@ -211,6 +213,7 @@ def figure_data(statistics, rows: pd.DataFrame, benchmark: str, references: dict
                  "label": f"{r.scale} ({parameters(r.num_parameters)})"}
                 for r in scales.itertuples()
             ],
+            "lines": None if lines is None else {"failure": lines.failure, "success": lines.success},
             "values": _cell_values(*grid, metric),
             "fits": _fits(statistics.scaling_fits, family),
             "top_seeds": _top_seed_curves(statistics.breakthrough, family_rows, family, metric),
