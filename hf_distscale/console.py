@@ -58,6 +58,9 @@ def report_errors(prog: str, func, args: argparse.Namespace) -> int:
     if not verbose:
         for name, value in QUIET_ENV.items():
             os.environ.setdefault(name, value)
+        if "huggingface_hub" in sys.modules:  # imported while the verbs registered, before the variable was set
+            from huggingface_hub.utils import disable_progress_bars
+            disable_progress_bars()
         logging.disable(logging.WARNING)
     shown = warnings.showwarning
     warnings.showwarning = _show_warning(verbose)

@@ -29,12 +29,11 @@ from pathlib import Path
 
 import torch
 
-from hf_distscale.analysis import DistributionalStatistics, analyze, describe_plan
+from hf_distscale.analysis import analyze
 from hf_distscale.analysis.summary import console_tables
 from hf_distscale.data import export_dataset
 from hf_distscale.evaluation import evaluate_population
 from hf_distscale.evaluation.lm_eval_run import evaluate_lm_population
-from hf_distscale.formats.analysis import read_statistics
 from hf_distscale.hub import stage_all
 from hf_distscale.leaderboard import build_site
 from hf_distscale.presets import available_lm_presets, available_presets, load_lm_preset, load_preset
@@ -129,7 +128,8 @@ def analysis_folders(run: Run) -> dict[str, Path]:
 def analyze_results(run: Run) -> list[str]:
     """One analysis of EM into analysis/, or with `metrics` one per metric into analysis-<metric>/.
 
-    `seed_plan` adds the verdicts and the seed-count planner's table, printed.
+    Prints the verdicts (with the planner's seed counts) and the findings; `seed_plan` adds the
+    command that plans every condition and prices it.
     """
     folders = analysis_folders(run)
     if run.recipe.get("metrics"):
@@ -141,8 +141,8 @@ def analyze_results(run: Run) -> list[str]:
                                    breakthrough_test_length=run.recipe.get("breakthrough_test_length")))
     lines = [f"analysis: {', '.join(map(str, folders.values()))}", console_tables(next(iter(folders.values())))]
     if run.recipe.get("seed_plan"):
-        statistics = DistributionalStatistics.from_dict(read_statistics(folders["em"]))
-        lines.append(describe_plan(run.outputs["results"], preset=run.preset, statistics=statistics))
+        lines.append(f"Seeds needed at every condition, with GPU-hours: "
+                     f"hf-distscale plan {run.outputs['results']} --preset {run.preset}")
     return lines
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from pathlib import Path
 
@@ -22,12 +23,14 @@ from hf_distscale.analysis import (
 from hf_distscale.analysis.breakthrough import default_condition, top_seeds
 from hf_distscale.analysis.distribution import seed_distribution_row
 from hf_distscale.analysis.proportion import clopper_pearson
+from hf_distscale.analysis.report import analyze
 from hf_distscale.analysis.scaling_fit import scaling_fits
 from hf_distscale.analysis.summary import fits_digest
 from hf_distscale.analysis.schema import condition_order
 from hf_distscale.analysis.synthetic import synthetic_results
 from hf_distscale.analysis.thresholds import Thresholds
 from hf_distscale.cli import main
+from hf_distscale.formats.results import write_table
 
 FAST = 200  # bootstrap resamples where coverage is not under test
 EM_LINES = Thresholds(failure=0.1, success=0.5)
@@ -397,3 +400,22 @@ def test_first_version_counting_table_reads_with_a_warning():
     with pytest.warns(UserWarning):
         from_old = distributional_statistics(old, n_resamples=FAST).per_scale
     pd.testing.assert_frame_equal(from_old, distributional_statistics(new, n_resamples=FAST).per_scale)
+
+
+def test_no_output_file_holds_inf_nan_or_a_runaway_number(tmp_path):
+    """Edge cases that make undefined or infinite statistics (one-step curves: B = inf; 0/5 and 5/5 groups;
+    a crossing beyond the measured scales) reach no output as 'inf', 'nan' or a number above 1e12."""
+    one_step = [0.0] * 5
+    table = counting_rows({0: one_step, 1: one_step, 2: one_step, 3: [1.0] * 5})
+    statistics = distributional_statistics(table, n_resamples=FAST)
+    assert np.isinf(statistics.breakthrough["breakthroughness"]).all()
+    write_table(table, tmp_path / "results.parquet")
+    analyze(tmp_path / "results.parquet", tmp_path / "analysis", breakthrough_test_length=20, n_resamples=40,
+            plan=False)
+    written = [path for path in (tmp_path / "analysis").rglob("*") if path.suffix in (".json", ".csv", ".md")]
+    assert len(written) >= 9
+    for path in written:
+        text = path.read_text()
+        assert not re.search(r"(?<![\w.])-?(inf|nan|NaN|Infinity)(?![\w])", text), path.name
+        numbers = [float(n) for n in re.findall(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e[+-]?\d+)?(?![\w.])", text)]
+        assert max(map(abs, numbers), default=0) <= 1e12, path.name

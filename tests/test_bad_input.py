@@ -226,3 +226,16 @@ def test_warnings_are_one_line_on_stderr_and_written_into_the_analysis(world, ca
     assert any("fewer than 5 seeds" in line for line in warnings)
     assert "warning:" not in out and "UserWarning" not in err and ".py:" not in err
     assert "fewer than 5 seeds" in (tmp_path / "analysis" / "summary.md").read_text()
+
+
+def test_third_party_progress_bars_stay_off_the_terminal_unless_verbose(world, tmp_path):
+    """transformers' "Loading weights" bars are the libraries' own: only `--verbose` lets them through."""
+    def evaluate(*extra):
+        return subprocess.run([sys.executable, "-m", "hf_distscale.cli", "eval", POPULATION, "--out",
+                               str(tmp_path / f"results{len(extra)}.parquet"), *extra],
+                              cwd=world, capture_output=True, text=True,
+                              env={k: v for k, v in os.environ.items() if "PROGRESS" not in k and "VERBOSITY" not in k})
+    quiet, verbose = evaluate(), evaluate("--verbose")
+    assert quiet.returncode == verbose.returncode == 0, quiet.stderr + verbose.stderr
+    assert "Loading weights" not in quiet.stderr + quiet.stdout
+    assert "Loading weights" in verbose.stderr

@@ -34,7 +34,9 @@ def test_demo_runs_every_stage_then_resumes_without_redoing_work(tmp_path):
     for finding in range(1, 6):
         assert re.search(rf"\| cpu-reference +\| counting +\| +{finding} \| (holds|does_not_hold|untestable) ",
                          reference), finding
-    assert "Verdict rule:" in first.stdout and "GPU-hours" in first.stdout
+    analysis = first.stdout[positions[3]:positions[4]]
+    assert "seeds needed" in analysis and "Seeds needed: to detect" in analysis
+    assert f"Seeds needed at every condition, with GPU-hours: hf-distscale plan {tmp_path / 'results.parquet'}" in analysis
     plan = subprocess.run([sys.executable, "-m", "hf_distscale.cli", "plan",
                            str(tmp_path / "results.parquet"), "--preset", "smoke"],
                           capture_output=True, text=True, timeout=300)

@@ -181,10 +181,12 @@ def row_text(stat: pd.Series) -> dict[str, str]:
 
 
 def seeds_needed_text(bimodality: float, p_success: float) -> str:
-    """'bimodality 24 · P(success) 16'; '-' where the planner did not run."""
+    """'bimodality 24 · P(success) 16'; 'no second mode · P(success) 16' where the pilot's fit has one
+    mode (no seed count detects a second); '-' where the planner did not run."""
     if missing(bimodality) and missing(p_success):
         return MISSING
-    return f"bimodality {count(bimodality)} · P(success) {count(p_success)}"
+    detect = "no second mode" if missing(bimodality) else f"bimodality {count(bimodality)}"
+    return f"{detect} · P(success) {count(p_success)}"
 
 
 def figure_data(statistics, rows: pd.DataFrame, benchmark: str, references: dict[str, str]) -> list[dict]:

@@ -108,14 +108,21 @@ def verdict_digest(rows: list[dict], references: dict[tuple[str, str, str], str]
           "seeds": r["seeds"],
           "P(success)": with_interval(*(r[f"p_success{s}"] for s in ("", "_ci_low", "_ci_high"))),
           "P(fail)": with_interval(*(r[f"p_fail{s}"] for s in ("", "_ci_low", "_ci_high"))),
-          "verdict": r["verdict"]} for r in picked],
-        columns=["population", "family", "scale", "condition", "seeds", "P(success)", "P(fail)", "verdict"],
+          "verdict": r["verdict"], "seeds needed": r["text"]["seeds_needed"]} for r in picked],
+        columns=["population", "family", "scale", "condition", "seeds", "P(success)", "P(fail)", "verdict",
+                 "seeds needed"],
     )
 
 
 def _markdown(table: pd.DataFrame) -> str:
     """A Markdown table where an undefined value reads "-", never "nan"."""
     return table.astype(object).where(table.notna(), "-").to_markdown(index=False)
+
+
+def _write_csv(table: pd.DataFrame, path: Path) -> None:
+    """A CSV where an undefined or infinite value (B of a one-step curve) is an empty cell, as it is null in
+    statistics.json: no reader has to parse 'inf' or 'nan'."""
+    table.replace([np.inf, -np.inf], np.nan).to_csv(path, index=False)
 
 
 def write_summary(statistics: DistributionalStatistics, out_dir: Path, findings: list[dict]) -> dict[str, Path]:
@@ -129,10 +136,9 @@ def write_summary(statistics: DistributionalStatistics, out_dir: Path, findings:
         "breakthrough_csv": out_dir / "breakthrough.csv",
         "summary_md": out_dir / "summary.md",
     }
-    statistics.per_scale.to_csv(paths["summary_csv"], index=False)
-    statistics.scaling_fits.to_csv(paths["scaling_fits_csv"], index=False)
-    statistics.passuntil.to_csv(paths["passuntil_csv"], index=False)
-    statistics.breakthrough.to_csv(paths["breakthrough_csv"], index=False)
+    for table, name in ((statistics.per_scale, "summary_csv"), (statistics.scaling_fits, "scaling_fits_csv"),
+                        (statistics.passuntil, "passuntil_csv"), (statistics.breakthrough, "breakthrough_csv")):
+        _write_csv(table, paths[name])
     sections = [
         f"# Distributional analysis of `{statistics.metric}`",
         "The failed and successful fractions have exact 95% Clopper-Pearson intervals; other intervals are "
@@ -183,11 +189,16 @@ def console_tables(out_dir: Path) -> str:
     as Markdown tables for a terminal (read from what `analyze` wrote there)."""
     references = {(entry["population"], section["benchmark"], section["family"]): section["reference_condition"]
                   for entry in read_figure_data(out_dir) for section in entry["sections"]}
-    verdicts = verdict_digest(read_benchmark_statistics(out_dir)["rows"], references)
+    page = read_benchmark_statistics(out_dir)
+    verdicts = verdict_digest(page["rows"], references)
+    planned = page.get("seeds_needed_rule")
+    if not planned:
+        verdicts = verdicts.drop(columns=["seeds needed"])
     findings = findings_digest(read_claims(out_dir)).drop(columns=["statement"])
     return "\n".join([
         "Verdicts at each family's reference condition (all conditions: summary.md)",
         verdicts.to_markdown(index=False),
+        *([planned] if planned else []),
         "",
         "The paper's findings (statements: summary.md; evidence: claims.json)",
         findings.to_markdown(index=False, maxcolwidths=[None, None, None, None, 90]),
