@@ -11,8 +11,8 @@ own metric (EM for counting, accuracy for multiple choice):
 - claims: the paper's five findings as checks (`findings`), read at each family's reference condition;
 - figure data: per family the seed values per (scale, condition) for the
   violins and histograms, the scaling fits (with their slope and crossing
-  as text), the top-5 fixed-seed curves by B and L at the reference condition
-  and at every condition, and for language-model benchmarks each seed's NLL.
+  as text), the top-5 fixed-seed curves by B and L at every condition, and
+  for language-model benchmarks each seed's NLL.
 """
 
 from __future__ import annotations
@@ -218,7 +218,6 @@ def figure_data(statistics, rows: pd.DataFrame, benchmark: str, references: dict
             "lines": None if lines is None else {"failure": lines.failure, "success": lines.success},
             "values": _cell_values(*grid, metric),
             "fits": _fits(statistics.scaling_fits, family),
-            "top_seeds": _top_seed_curves(statistics.breakthrough, family_rows, family, metric),
             "top_seeds_by_condition": _top_seeds_by_condition(family_rows, conditions, metric),
         }
         if benchmark != COUNTING_BENCHMARK:

@@ -106,8 +106,7 @@ def verdict_digest(rows: list[dict], references: dict[tuple[str, str, str], str]
     return pd.DataFrame(
         [{"population": r["population"], "family": r["family"], "scale": r["scale"], "condition": r["condition"],
           "seeds": r["seeds"],
-          "P(success)": with_interval(*(r[f"p_success{s}"] for s in ("", "_ci_low", "_ci_high"))),
-          "P(fail)": with_interval(*(r[f"p_fail{s}"] for s in ("", "_ci_low", "_ci_high"))),
+          "P(success)": r["text"]["p_success"], "P(fail)": r["text"]["p_fail"],
           "verdict": r["verdict"], "seeds needed": r["text"]["seeds_needed"]} for r in picked],
         columns=["population", "family", "scale", "condition", "seeds", "P(success)", "P(fail)", "verdict",
                  "seeds needed"],

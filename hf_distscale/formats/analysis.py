@@ -12,7 +12,7 @@
                             metric: finding, statement, status (holds, does_not_hold, untestable),
                             reason, statistic, groups (the evidence), alpha, correction
     <out>/figure_data.json  per population, benchmark and family: the seed values per (scale,
-                            condition), scaling fits and the top-5 seed curves by B and by L
+                            condition), scaling fits and the top-5 seed curves by B and by L at every condition
     <out>/figures.json      the figure index: one entry per drawn figure, with its files
                             relative to <out>
     <out>/figures/<population>/<benchmark>/<figure>_<family>.{png,svg}
