@@ -249,7 +249,8 @@ def plot_fractions(per_scale: pd.DataFrame, family: str, metric: str, out_dir: P
         axes[0].legend(fontsize=8, title="with 95% CI", loc="best")
     else:
         axes[-1].legend(fontsize=8, title="condition", loc="center left", bbox_to_anchor=(1.02, 0.5))
-    figure.suptitle(f"{family}: failed / successful seeds and successful mean vs scale ({metric}, 95% bootstrap CI)")
+    figure.suptitle(f"{family}: failed / successful seeds and successful mean vs scale "
+                    f"({metric}; fractions: exact 95% Clopper-Pearson, mean: 95% bootstrap)")
     return save_figure(figure, out_dir, f"fractions_{family}")
 
 
