@@ -26,6 +26,7 @@ STAGE_MODULES = [
     "hf_distscale.evaluation.ingest_cli",
     "hf_distscale.analysis.cli",
     "hf_distscale.analysis.plan_cli",
+    "hf_distscale.analysis.compare_cli",
     "hf_distscale.hub.cli",
     "hf_distscale.site",
     "hf_distscale.demo",

@@ -14,6 +14,8 @@ from typing import NamedTuple
 import numpy as np
 
 N_RESAMPLES = 1000
+# Random permutations of a permutation test: p = (1 + exceedances) / (1 + K) lands on multiples of 1/2000.
+N_PERMUTATIONS = 1999
 CONFIDENCE = 0.95
 # The 2.5% and 97.5% percentiles fall between two distinct resamples only from 40 resamples on.
 MIN_RESAMPLES = 40
