@@ -299,12 +299,16 @@ function fractions(div, section, population, view) {
     const lo = Math.min(...rows.map((r) => (logAxis ? Math.log(r.num_parameters) : r.scale_index)));
     const hi = Math.max(...rows.map((r) => (logAxis ? Math.log(r.num_parameters) : r.scale_index)));
     const along = Array.from({ length: 60 }, (_, i) => lo + ((hi - lo) * i) / 59);
-    traces.push({
-      name: `logistic fit (slope ${fit.slope_text})`,
-      x: along.map((v) => (logAxis ? Math.exp(v) : v)),
-      y: along.map((v) => 1 / (1 + Math.exp(-(fit.intercept + fit.slope * v)))),
-      mode: "lines", line: { color: "#1f77b4", dash: "dash" },
-    });
+    if (fit.slope === null) {
+      notes.push(`logistic slope ${fit.slope_text}: no fit is drawn`);
+    } else {
+      traces.push({
+        name: `logistic fit (slope ${fit.slope_text})`,
+        x: along.map((v) => (logAxis ? Math.exp(v) : v)),
+        y: along.map((v) => 1 / (1 + Math.exp(-(fit.intercept + fit.slope * v)))),
+        mode: "lines", line: { color: "#1f77b4", dash: "dash" },
+      });
+    }
     if (fit.crossing_x === null && fit.crossing_direction) {
       notes.push(`P(success) = 0.5 is not reached in the measured range: the fit stays ${fit.crossing_direction} 0.5`);
     }

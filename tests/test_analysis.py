@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import warnings
@@ -29,7 +30,9 @@ from hf_distscale.analysis.summary import fits_digest
 from hf_distscale.analysis.schema import condition_order
 from hf_distscale.analysis.synthetic import synthetic_results
 from hf_distscale.analysis.thresholds import Thresholds
+import hf_distscale
 from hf_distscale.cli import main
+from hf_distscale.formats.analysis import read_benchmark_statistics, read_figure_data, read_statistics
 from hf_distscale.formats.results import write_table
 
 FAST = 200  # bootstrap resamples where coverage is not under test
@@ -419,3 +422,31 @@ def test_no_output_file_holds_inf_nan_or_a_runaway_number(tmp_path):
         assert not re.search(r"(?<![\w.])-?(inf|nan|NaN|Infinity)(?![\w])", text), path.name
         numbers = [float(n) for n in re.findall(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e[+-]?\d+)?(?![\w.])", text)]
         assert max(map(abs, numbers), default=0) <= 1e12, path.name
+
+
+def test_a_population_that_succeeds_everywhere_gets_reasons_not_zero_width_intervals(tmp_path, capsys):
+    """Every seed of cpu_depth l2, l4 and l6 of the shipped reference succeeds at length 16 with EM 1:
+    the logistic slope is undefined and the successful-mean slope is at ceiling, and no output prints
+    an interval whose ends are equal."""
+    reference = Path(hf_distscale.__file__).parent / "reference" / "cpu-reference" / "results.parquet"
+    table = pd.read_parquet(reference)
+    table = table[(table["family"] == "cpu_depth") & table["scale"].isin(["l2", "l4", "l6"])
+                  & (table["condition"] == "len16")]
+    assert (table["em"] == 1).all() and table["scale"].nunique() == 3
+    table.to_parquet(tmp_path / "ceiling.parquet")
+    out = tmp_path / "analysis"
+    assert main(["analyze", str(tmp_path / "ceiling.parquet"), "--out", str(out), "--no-plan",
+                 "--resamples", "200"]) == 0
+    console = capsys.readouterr().out
+    fit = read_statistics(out)["scaling_fits"][0]
+    assert fit["slope"] is None and fit["slope_ci_low"] is None and fit["slope_note"] == \
+        "undefined: all succeed at every scale"
+    assert fit["success_mean_slope_ci_low"] is None and fit["success_mean_slope_note"].startswith("at ceiling")
+    assert fit["crossing_direction"] == "above"
+    summary = (out / "summary.md").read_text()
+    assert "undefined: all succeed at every scale" in summary and "at ceiling" in summary
+    page = json.dumps(read_benchmark_statistics(out)) + json.dumps(read_figure_data(out))
+    assert "undefined: all succeed at every scale" in page
+    zero_width = re.compile(r"\[(-?[0-9.e+-]+), \1\]")
+    for name, text in (("summary.md", summary), ("console", console), ("page data", page)):
+        assert not zero_width.search(text), (name, zero_width.search(text))

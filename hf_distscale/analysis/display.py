@@ -42,14 +42,25 @@ def parameters(number: float) -> str:
     return f"{number:.3g}"
 
 
-def with_interval(value, low, high, digits: str = ".2f") -> str:
-    """'0.42 [0.30, 0.55]'; '0.56 (no interval)' where the interval is undefined; '-' for no value."""
+def _number(value, digits: str) -> str:
+    """`value` formatted with `digits`, without the sign of a value that rounds to zero ('-0.00' -> '0.00')."""
+    text = f"{value:{digits}}"
+    return text[1:] if text.startswith("-") and not any(c in "123456789" for c in text.split("e")[0]) else text
+
+
+def with_interval(value, low, high, digits: str = ".2f", note: str = "") -> str:
+    """'0.42 [0.30, 0.55]'; '0.56 (no interval)' where the interval is undefined, with `note` as the
+    reason where one is given ('undefined: all succeed at every scale' alone when there is no value);
+    '1.00 (no spread: the seeds score alike)' for a zero-width interval, which only data without
+    variance produce; '-' for no value."""
     if missing(value):
-        return MISSING
+        return note or MISSING
     if missing(low) and missing(high):
-        return f"{value:{digits}} (no interval)"
-    bound = ["beyond the range" if missing(b) else f"{b:{digits}}" for b in (low, high)]
-    return f"{value:{digits}} [{bound[0]}, {bound[1]}]"
+        return f"{_number(value, digits)} ({note or 'no interval'})"
+    if low == high:
+        return f"{_number(value, digits)} (no spread: the seeds score alike)"
+    bound = ["beyond the range" if missing(b) else _number(b, digits) for b in (low, high)]
+    return f"{_number(value, digits)} [{bound[0]}, {bound[1]}]"
 
 
 def crossing(fit) -> str:

@@ -236,11 +236,12 @@ def _cell_values(rows: pd.DataFrame, scale_indices: list[int], conditions: list[
 def _fits(fits: pd.DataFrame, family: str) -> dict:
     if fits.empty:
         return {}
-    keep = ["intercept", "slope", "slope_ci_low", "slope_ci_high", "crossing_x", "crossing_x_ci_low",
+    keep = ["intercept", "slope", "slope_ci_low", "slope_ci_high", "slope_note", "crossing_x", "crossing_x_ci_low",
             "crossing_x_ci_high", "crossing_in_range", "crossing_direction", "x_variable", "inverse_scaling"]
     return {
         row.condition: {**{k: getattr(row, k) for k in keep},
-                        "slope_text": with_interval(row.slope, row.slope_ci_low, row.slope_ci_high),
+                        "slope_text": with_interval(row.slope, row.slope_ci_low, row.slope_ci_high,
+                                                    note=row.slope_note),
                         "crossing_text": crossing(row)}
         for row in fits[fits["family"] == family].itertuples()
     }

@@ -19,6 +19,16 @@ for counting EM; `thresholds`) at scale s:
 - Inverse scaling: P(success) falls (the 95% interval of b lies below 0) while
   the successful mean rises (the interval of its slope lies above 0).
 
+Where the data cannot carry a fit, the fit says so instead of printing a
+certainty it does not have: with every seed successful at every scale (or
+every seed failed) the logistic slope is undefined (the likelihood has no
+maximum; the corrected fit would only return the correction's own slope), so
+intercept, slope, their interval and the crossing are NaN and `slope_note`
+gives the reason; the fitted P(success) is then said to stay "above" (or
+"below") 0.5. Where every successful seed at every scale holds one value,
+the successful-mean slope is 0 with no interval and `success_mean_slope_note`
+says "at ceiling" (the metric's maximum, 1), "at floor" (0) or names the value.
+
 Intervals are 95% percentile bootstrap intervals: seeds are resampled with
 replacement within each scale, 1,000 times, and everything is refitted.
 Metrics without a success line (NLL, Brier score) get no fit.
@@ -29,7 +39,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from hf_distscale.analysis.bootstrap import N_RESAMPLES, percentile_interval, resample
+from hf_distscale.analysis.bootstrap import N_RESAMPLES, ConfidenceInterval, percentile_interval, resample
 from hf_distscale.analysis.distribution import successful_mean
 from hf_distscale.analysis.scale_axis import series_over_scales
 from hf_distscale.analysis.thresholds import score_thresholds
@@ -91,9 +101,9 @@ def scaling_fit(
 
     `values_per_scale[s]` holds the metric of every seed at scale s, with x[s]
     its position on the scale axis and success_thresholds[s] its success line. Returns a dict with intercept, slope
-    (+ `_ci_low/_ci_high`), crossing_x (+ CI; NaN outside [min x, max x]),
+    (+ `_ci_low/_ci_high`, `slope_note`), crossing_x (+ CI; NaN outside [min x, max x]),
     crossing_in_range, crossing_direction ("below"/"above" when not in range), x_min, x_max,
-    success_mean_slope (+ CI) and inverse_scaling.
+    success_mean_slope (+ CI, `success_mean_slope_note`) and inverse_scaling.
     """
     if len(values_per_scale) < 2:
         raise ValueError("scaling fit: needs at least 2 scales; train the family at 2 or more scales")
@@ -108,6 +118,11 @@ def scaling_fit(
 
     intercept, slope = fit_logistic(x, successes, trials)
     boot_params = fit_logistic(x, boot_successes, trials)
+    slope_note = ("undefined: all succeed at every scale" if np.all(successes == trials)
+                  else "undefined: all fail at every scale" if np.all(successes == 0) else "")
+    if slope_note:
+        intercept = slope = np.nan
+        boot_params[:] = np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         crossing = -intercept / slope if slope != 0 else np.nan
         boot_crossing = -boot_params[:, 0] / boot_params[:, 1]
@@ -115,17 +130,22 @@ def scaling_fit(
     mean_slope = float(least_squares_slope(x, means)[0])
     slope_ci = percentile_interval(boot_params[:, 1])
     mean_slope_ci = percentile_interval(least_squares_slope(x, boot_means))
+    mean_slope_note = _constant_successes_note(values_per_scale, lines)
+    if mean_slope_note:
+        mean_slope_ci = ConfidenceInterval(np.nan, np.nan)
     crossing_ci = percentile_interval(boot_crossing)
     low_x, high_x = float(np.min(x)), float(np.max(x))
     in_range = bool(low_x <= crossing <= high_x)
     inside = [v if low_x <= v <= high_x else np.nan for v in crossing_ci]
-    ends = 1 / (1 + np.exp(-(intercept + slope * np.array([low_x, high_x]))))
+    ends = (1 / (1 + np.exp(-(intercept + slope * np.array([low_x, high_x]))))
+            if not slope_note else np.full(2, 1.0 if np.all(successes == trials) else 0.0))
     direction = "" if in_range else ("below" if np.all(ends < 0.5) else "above" if np.all(ends > 0.5) else "")
     return {
         "intercept": float(intercept),
         "slope": float(slope),
         "slope_ci_low": slope_ci.low,
         "slope_ci_high": slope_ci.high,
+        "slope_note": slope_note,
         "crossing_x": float(crossing) if in_range else np.nan,
         "crossing_x_ci_low": inside[0] if in_range else np.nan,
         "crossing_x_ci_high": inside[1] if in_range else np.nan,
@@ -136,8 +156,20 @@ def scaling_fit(
         "success_mean_slope": mean_slope,
         "success_mean_slope_ci_low": mean_slope_ci.low,
         "success_mean_slope_ci_high": mean_slope_ci.high,
+        "success_mean_slope_note": mean_slope_note,
         "inverse_scaling": bool(slope_ci.high < 0 and mean_slope_ci.low > 0),
     }
+
+
+def _constant_successes_note(values_per_scale: list[np.ndarray], lines: np.ndarray) -> str:
+    """'at ceiling' / 'at floor' / 'every successful seed scores V' when every successful seed at every
+    scale holds one value (a slope over such means has nothing to resample); '' otherwise."""
+    passed = np.concatenate([np.asarray(v, dtype=float)[np.asarray(v) > t] for v, t in zip(values_per_scale, lines)])
+    if passed.size == 0 or np.ptp(passed) > 0:
+        return ""
+    value = float(passed[0])
+    where = "at ceiling" if value == 1.0 else "at floor" if value == 0.0 else "no spread"
+    return f"{where}: every successful seed scores {value:.2f} at every scale"
 
 
 def scaling_fits(

@@ -49,24 +49,28 @@ def fits_digest(statistics: DistributionalStatistics) -> pd.DataFrame:
         return pd.DataFrame()
     digest = fits[[*SERIES_KEY, "x_variable"]].copy()
     digest["P(success) slope"] = [
-        with_interval(v, lo, hi) for v, lo, hi in zip(fits["slope"], fits["slope_ci_low"], fits["slope_ci_high"])
+        with_interval(row.slope, row.slope_ci_low, row.slope_ci_high, note=row.slope_note)
+        for row in fits.itertuples()
     ]
     digest["P(success) = 0.5 at"] = [
         crossing(row) for row in fits.itertuples()
     ]
     digest["successful-mean slope"] = [
-        with_interval(v, lo, hi)
-        for v, lo, hi in zip(
-            fits["success_mean_slope"], fits["success_mean_slope_ci_low"], fits["success_mean_slope_ci_high"]
-        )
+        with_interval(row.success_mean_slope, row.success_mean_slope_ci_low, row.success_mean_slope_ci_high,
+                      note=row.success_mean_slope_note)
+        for row in fits.itertuples()
     ]
     digest["inverse scaling"] = fits["inverse_scaling"]
     passuntil = statistics.passuntil
     if not passuntil.empty:
-        law = passuntil[[*SERIES_KEY, "alpha", "quadratic", "accelerated_emergence"]].rename(
-            columns={"alpha": "PU alpha", "quadratic": "PU quadratic", "accelerated_emergence": "accelerated emergence"}
-        )
-        digest = digest.merge(law.round({"PU alpha": 3, "PU quadratic": 4}), on=SERIES_KEY, how="left")
+        law = passuntil[[*SERIES_KEY, "alpha", "accelerated_emergence"]].rename(
+            columns={"alpha": "PU alpha", "accelerated_emergence": "accelerated emergence"}
+        ).round({"PU alpha": 3})
+        law.insert(law.columns.get_loc("accelerated emergence"), "PU quadratic", [
+            with_interval(row.quadratic, row.quadratic_ci_low, row.quadratic_ci_high, ".4f")
+            for row in passuntil.itertuples()
+        ])
+        digest = digest.merge(law, on=SERIES_KEY, how="left")
     return digest
 
 
