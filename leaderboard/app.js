@@ -98,6 +98,7 @@ function columns(board) {
     optional(num("Mixture w", "mixture_success_weight", textCell("mixture_success_weight"), { headerTooltip: "weight of the success mode of the two-component mixture" })),
     optional(num("Mixture mean", "mixture_success_mean", textCell("mixture_success_mean"), { headerTooltip: "mean of the success mode of the two-component mixture" })),
     optional(num("W to next", "wasserstein_to_next", textCell("wasserstein_to_next"), { headerTooltip: "Wasserstein-1 distance to the next larger scale" })),
+    optional(num("Seed share", "seed_share", textCell("seed_share"), { headerTooltip: "share of the variance of the population mean that comes from the seeds (the rest: the test items and their interaction); from the items table, '-' without one" })),
     optional({ title: "Models", field: "model", sorter: "string", formatter: link("model", "model_url"), maxWidth: 260, tooltip: true }),
     optional({ title: "Results", field: "dataset_url", sorter: "string", formatter: link("dataset_text", "dataset_url") }),
   ];

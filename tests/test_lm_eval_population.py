@@ -23,7 +23,8 @@ from transformers import BertConfig, LlamaConfig, LlamaForCausalLM
 
 import hf_distscale
 from hf_distscale.cli import main
-from hf_distscale.evaluation.lm_eval_run import evaluate_lm_population, items_path
+from hf_distscale.evaluation.lm_eval_run import evaluate_lm_population
+from hf_distscale.formats.items import items_path, read_items
 from hf_distscale.evaluation.multiple_choice import choice_scores
 from hf_distscale.evaluation.models import resolve_models
 from hf_distscale.evaluation.sources import expand_braces
@@ -93,7 +94,7 @@ def population(tmp_path_factory) -> Path:
 def evaluated(population, tmp_path_factory):
     out = tmp_path_factory.mktemp("lm_eval_out") / "results.parquet"
     table = evaluate_lm_population([str(population)], [TASK], out, batch_size=64, device="cpu")
-    return table, pd.read_parquet(items_path(out)), out
+    return table, read_items(items_path(out)), out
 
 
 def test_rows_follow_the_results_schema(evaluated):
@@ -121,7 +122,7 @@ def test_nll_equals_plain_transformers_for_every_item(evaluated, population):
     seed_items = items[items["seed"] == 0]
     for item in seed_items.itertuples():
         subject = item.condition.removeprefix(f"{TASK}_")
-        doc = [q for q in questions if q["subject"] == subject][item.doc_id]
+        doc = [q for q in questions if q["subject"] == subject][int(item.item_id)]
         prompt = tokenizer(doc["question"]).input_ids
         for choice, logged in zip(doc["choices"], item.loglikelihoods):
             ids = tokenizer(doc["question"] + " " + choice).input_ids
@@ -130,6 +131,8 @@ def test_nll_equals_plain_transformers_for_every_item(evaluated, population):
             ours = sum(log_probs[t - 1, ids[t]].item() for t in range(len(prompt), len(ids)))
             assert abs(ours - logged) < 1e-4
         assert item.target == doc["answer"]
+        assert item.correct == float(np.argmax(item.loglikelihoods) == doc["answer"])
+        assert item.nll == pytest.approx(-item.loglikelihoods[doc["answer"]])
     for condition, rows in seed_items.groupby("condition"):
         nll = -np.mean([ll[t] for ll, t in zip(rows["loglikelihoods"], rows["target"])])
         row = table[(table["seed"] == 0) & (table["condition"] == condition)].iloc[0]
@@ -178,9 +181,9 @@ def test_sigkill_after_the_first_model_resumes_to_the_same_table(evaluated, popu
     expected = evaluated[0].sort_values(key, ignore_index=True)
     pd.testing.assert_frame_equal(pd.read_parquet(out).sort_values(key, ignore_index=True),
                                   expected, check_exact=False, atol=1e-6)
-    items = pd.read_parquet(items_path(out))
+    items = read_items(items_path(out))
     assert len(items) == len(evaluated[1])
-    assert not items.duplicated(["model_path", "condition", "doc_id"]).any()
+    assert not items.duplicated(["model_path", "condition", "item_id"]).any()
 
 
 def test_limit_and_num_fewshot_reach_lm_eval(evaluated, population, tmp_path):
@@ -190,8 +193,8 @@ def test_limit_and_num_fewshot_reach_lm_eval(evaluated, population, tmp_path):
                                    device="cpu")
     assert table.set_index("condition")["n_examples"].to_dict() == {
         **{f"{TASK}_{s}": 5 for s in ("geography", "zoology", "arithmetic")}, TASK: 15}
-    key = ["condition", "doc_id"]
-    fewshot = pd.read_parquet(items_path(out)).set_index(key)["loglikelihoods"]
+    key = ["condition", "item_id"]
+    fewshot = read_items(items_path(out)).set_index(key)["loglikelihoods"]
     zero_shot = evaluated[1][evaluated[1]["seed"] == 0].set_index(key)["loglikelihoods"]
     # Two dev examples before the question change every item's log-likelihoods.
     assert all(not np.allclose(fewshot[k], zero_shot[k]) for k in fewshot.index)

@@ -76,7 +76,7 @@ def stock(published, env, out: Path) -> subprocess.CompletedProcess:
 def stock_results(out: Path) -> tuple[dict, pd.DataFrame]:
     """The stock CLI's (task -> acc, per-item log-likelihoods) from its output folder."""
     results = json.loads(next(out.rglob("results_*.json")).read_text())["results"]
-    items = [{"condition": path.name.split("_20")[0].removeprefix("samples_"), "doc_id": s["doc_id"],
+    items = [{"condition": path.name.split("_20")[0].removeprefix("samples_"), "item_id": str(s["doc_id"]),
               "loglikelihoods": [float(resp[0]) for resp in s["filtered_resps"]]}
              for path in out.rglob("samples_*.jsonl")
              for s in map(json.loads, path.read_text().splitlines())]
@@ -107,7 +107,7 @@ def test_accuracy_per_subject_equals_the_stock_cli(both):
 
 def test_loglikelihoods_per_item_equal_the_stock_cli(both):
     _, items, _, stock_items = both
-    merged = items.merge(stock_items, on=["condition", "doc_id"], suffixes=("", "_stock"))
+    merged = items.merge(stock_items, on=["condition", "item_id"], suffixes=("", "_stock"))
     assert len(merged) == len(items) == len(SUBJECTS) * int(LIMIT)
     for ours_ll, stock_ll in zip(merged["loglikelihoods"], merged["loglikelihoods_stock"]):
         assert list(ours_ll) == stock_ll and len(stock_ll) == 4

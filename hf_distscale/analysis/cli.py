@@ -39,6 +39,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--resamples", type=int, default=N_RESAMPLES, help="bootstrap resamples (default: 1000)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap generator")
+    parser.add_argument("--items", default=None, metavar="ITEMS.parquet",
+                        help="the items table for the seeds-versus-items split (default: RESULTS.items.parquet "
+                             "beside a local results table, when `eval` or `lm-eval` wrote one)")
     parser.add_argument("--no-plan", dest="plan", action="store_false",
                         help="skip the seed planner (the slowest part at paper size); 'seeds needed' stays empty")
     parser.set_defaults(func=run)
@@ -46,6 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> None:
     check_results_source(args.results)
+    items_file(args)
     out = Path(args.out).expanduser()
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out: {args.out} is a file; give a folder for the analysis, e.g. "
@@ -58,8 +62,9 @@ def run(args: argparse.Namespace) -> None:
     from hf_distscale.analysis.summary import console_tables
     from hf_distscale.hub.reading import read_results
 
+    results = read_results(args.results)
     paths = analyze(
-        read_results(args.results),
+        results,
         args.out,
         metric=args.metric,
         breakthrough_test_length=args.breakthrough_length,
@@ -67,7 +72,32 @@ def run(args: argparse.Namespace) -> None:
         seed=args.seed,
         breakthrough_condition=args.breakthrough_condition,
         plan=args.plan,
+        items=read_items_for(args, results),
     )
     print("\n" + console_tables(out))
     print(f"\nwrote {len(paths)} files to {args.out}: summary.md (every table), statistics.json, claims.json, "
           "figures/")
+
+
+def items_file(args: argparse.Namespace) -> Path | None:
+    """The items table the split reads: `--items` (which must exist), else the one beside a local results
+    table if `eval` or `lm-eval` wrote it, else None (no split)."""
+    from hf_distscale.formats.items import items_path
+
+    if args.items is not None:
+        path = Path(args.items).expanduser()
+        if not path.is_file():
+            raise ValueError(
+                f"--items: no items table at {args.items}; `hf-distscale eval` and `lm-eval` write one beside "
+                f"their results table (RESULTS.items.parquet, unless run with --no-items): evaluate again "
+                f"without --no-items, or drop --items to analyse without the seeds-versus-items split")
+        return path
+    beside = items_path(Path(args.results).expanduser())
+    return beside if Path(args.results).expanduser().is_file() and beside.is_file() else None
+
+
+def read_items_for(args: argparse.Namespace, results):
+    from hf_distscale.formats.items import read_items
+
+    path = items_file(args)
+    return None if path is None else read_items(path, results)

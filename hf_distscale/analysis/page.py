@@ -163,6 +163,18 @@ def table_rows(statistics, rows: pd.DataFrame) -> list[dict]:
     return records
 
 
+def add_seed_share(rows: list[dict], split: pd.DataFrame | None) -> None:
+    """Give every page row its seed share of the variance of the population mean (`variance`), and its
+    text; null and '-' where the split has no such group (no items table)."""
+    keys = ["population", "benchmark", "family", "scale", "condition"]
+    shares = {} if split is None or split.empty else dict(zip(split[keys].itertuples(index=False, name=None),
+                                                              split["seed_share"]))
+    for row in rows:
+        share = shares.get(tuple(row[key] for key in keys))
+        row["seed_share"] = share
+        row["text"]["seed_share"] = fixed(share)
+
+
 def row_text(stat: pd.Series) -> dict[str, str]:
     """How the page shows a row's numbers (`display`, as summary.md writes them)."""
     intervals = {

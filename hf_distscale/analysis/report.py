@@ -16,11 +16,12 @@ from tqdm.auto import tqdm
 from hf_distscale.analysis import figures
 from hf_distscale.analysis.bimodality import VERDICT_RULE
 from hf_distscale.analysis.bootstrap import N_RESAMPLES
-from hf_distscale.analysis.page import page_data
+from hf_distscale.analysis.page import add_seed_share, page_data
 from hf_distscale.analysis.plan import seeds_needed_rule
 from hf_distscale.analysis.schema import PLOT_KEY, analysis_table, load_results
 from hf_distscale.analysis.statistics import distributional_statistics
 from hf_distscale.analysis.summary import write_summary
+from hf_distscale.analysis.variance import ITEM_VALUES, variance_split
 from hf_distscale.console import warn
 from hf_distscale.formats.analysis import (
     figure_folder,
@@ -36,16 +37,18 @@ from hf_distscale.formats.results import counting_condition
 
 def write_page_data(results: pd.DataFrame | str | Path, out_dir: str | Path, plan: bool = True,
                     breakthrough_condition: str | None = None, n_resamples: int = N_RESAMPLES,
-                    seed: int = 0) -> dict[str, Path]:
+                    seed: int = 0, variance_split: pd.DataFrame | None = None) -> dict[str, Path]:
     """Write benchmark_statistics.json, claims.json and figure_data.json (what the leaderboard reads).
 
     Every (population, benchmark) of `results` is analysed in its own metric;
     `plan` False skips the seed planner (its simulations dominate at paper
     size), leaving "seeds needed" null. `breakthrough_condition` applies where
-    a benchmark has it; `n_resamples` and `seed` drive the bootstrap. Returns {output name: path}.
+    a benchmark has it; `n_resamples` and `seed` drive the bootstrap. Each row carries its seed share
+    of `variance_split` (null without items). Returns {output name: path}.
     """
     out_dir = Path(out_dir)
     rows, claims, populations = page_data(analysis_table(results), plan, breakthrough_condition, n_resamples, seed)
+    add_seed_share(rows, variance_split)
     out_dir.mkdir(parents=True, exist_ok=True)
     return {
         "benchmark_statistics_json": write_benchmark_statistics(out_dir, VERDICT_RULE, rows,
@@ -64,6 +67,7 @@ def analyze(
     seed: int = 0,
     breakthrough_condition: str | None = None,
     plan: bool = True,
+    items: pd.DataFrame | None = None,
 ) -> dict[str, Path]:
     """Write the statistics, the page data, the summary table and every figure for `results` under `out_dir`.
 
@@ -84,12 +88,14 @@ def analyze(
     if breakthrough_condition is None and breakthrough_test_length is not None:
         breakthrough_condition = counting_condition(breakthrough_test_length)
     table = load_results(results, metric)
-    statistics = distributional_statistics(table, metric, breakthrough_condition, n_resamples, seed)
+    statistics = distributional_statistics(table, metric, breakthrough_condition, n_resamples, seed, items)
     for message in statistics.messages:
         warn(message)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"statistics_json": write_statistics(out_dir, statistics.to_dict())}
-    paths.update(write_page_data(results, out_dir, plan, breakthrough_condition, n_resamples, seed))
+    page_split = (statistics.variance_split if items is None or ITEM_VALUES.get(metric) == "correct"
+                  else variance_split(items, "em", n_resamples, seed))  # the page shows each benchmark's score
+    paths.update(write_page_data(results, out_dir, plan, breakthrough_condition, n_resamples, seed, page_split))
     paths.update(write_summary(statistics, out_dir, read_claims(out_dir)))
     breakthrough = statistics.breakthrough
     index = []

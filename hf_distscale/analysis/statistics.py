@@ -13,6 +13,10 @@ and `analyze` call; each part is documented with its formula in its module:
 - `scaling_fits`: logistic P(success) against scale, its 0.5 crossing, the
   successful-mean slope and the inverse-scaling verdict (`scaling_fit`).
 - `passuntil`: the log(-log PU) against log N fit and its concavity (`passuntil`).
+- `variance_split`: where an items table comes with the results, one row per group:
+  the seed and item shares of the variance of the population mean, the
+  between-seed SD, lm-eval's item-level standard error and a two-level
+  bootstrap interval (`variance`).
 - `messages`: what could not be computed and why (e.g. a family with one
   scale, or fewer than 4 scales, where B = L).
 """
@@ -34,6 +38,7 @@ from hf_distscale.analysis.bimodality import bimodality_table, verdict
 from hf_distscale.analysis.passuntil import passuntil_fits
 from hf_distscale.analysis.scaling_fit import scaling_fits
 from hf_distscale.analysis.schema import GROUP_KEY, PLOT_KEY, condition_order, few_seeds_messages, load_results
+from hf_distscale.analysis.variance import variance_split
 
 
 @dataclass
@@ -45,6 +50,7 @@ class DistributionalStatistics:
     scaling_fits: pd.DataFrame
     passuntil: pd.DataFrame
     messages: list[str] = field(default_factory=list)
+    variance_split: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def to_dict(self) -> dict:
         """JSON-ready form: tables as lists of records."""
@@ -56,6 +62,7 @@ class DistributionalStatistics:
             "scaling_fits": self.scaling_fits.to_dict("records"),
             "passuntil": self.passuntil.to_dict("records"),
             "messages": list(self.messages),
+            "variance_split": self.variance_split.to_dict("records"),
         }
 
     @classmethod
@@ -69,6 +76,7 @@ class DistributionalStatistics:
             scaling_fits=_table(data["scaling_fits"]),
             passuntil=_table(data["passuntil"]),
             messages=list(data["messages"]),
+            variance_split=_table(data.get("variance_split", [])),
         )
 
 
@@ -84,8 +92,10 @@ def distributional_statistics(
     breakthrough_condition: str | None = None,
     n_resamples: int = N_RESAMPLES,
     seed: int = 0,
+    items: pd.DataFrame | None = None,
 ) -> DistributionalStatistics:
-    """All statistics of a results table (a DataFrame following the results schema).
+    """All statistics of a results table (a DataFrame following the results schema), and the
+    seeds-versus-items split where `items` (the items table, `formats.items`) is given.
 
     `breakthrough_condition` defaults, per (population, benchmark, family), to
     `default_condition` (len60 for the paper's counting lengths 30..100). Warns
@@ -135,4 +145,5 @@ def distributional_statistics(
         scaling_fits=scaling_fits(results, metric, n_resamples, seed),
         passuntil=passuntil_fits(results, n_resamples, seed),
         messages=messages,
+        variance_split=pd.DataFrame() if items is None else variance_split(items, metric, n_resamples, seed),
     )

@@ -9,7 +9,7 @@ import pandas as pd
 
 from hf_distscale.analysis.bimodality import VERDICT_RULE
 from hf_distscale.analysis.breakthrough import TOP_K, top_seeds
-from hf_distscale.analysis.display import crossing, fixed, p_value, with_interval
+from hf_distscale.analysis.display import count, crossing, fixed, p_value, with_interval
 from hf_distscale.analysis.schema import PLOT_KEY, SERIES_KEY
 from hf_distscale.analysis.statistics import DistributionalStatistics
 from hf_distscale.formats.analysis import read_benchmark_statistics, read_claims, read_figure_data
@@ -71,6 +71,23 @@ def fits_digest(statistics: DistributionalStatistics) -> pd.DataFrame:
             for row in passuntil.itertuples()
         ])
         digest = digest.merge(law, on=SERIES_KEY, how="left")
+    return digest
+
+
+def split_digest(split: pd.DataFrame) -> pd.DataFrame:
+    """One readable row per group of the seeds-versus-items split; empty without items."""
+    if split.empty:
+        return pd.DataFrame()
+    keys = [column for column in ("population", "benchmark", "family", "scale", "condition", "step")
+            if column in split.columns]
+    digest = split[keys].copy()
+    digest["seeds / items"] = [f"{count(s)} / {count(i)}" for s, i in zip(split["seeds"], split["items"])]
+    digest["mean"] = [with_interval(m, lo, hi) for m, lo, hi in
+                      zip(split["mean"], split["mean_ci_low"], split["mean_ci_high"])]
+    digest["between-seed SD"] = split["between_seed_sd"].map(lambda v: fixed(v, 3))
+    digest["item SE"] = split["item_se"].map(lambda v: fixed(v, 3))
+    for share in ("seed", "item", "residual"):
+        digest[f"{share} share"] = split[f"{share}_share"].map(fixed)
     return digest
 
 
@@ -175,6 +192,18 @@ def write_summary(statistics: DistributionalStatistics, out_dir: Path, findings:
             "intervals. PU: log(-log PU) = log c - alpha x; a negative quadratic term is a concave "
             "curve; accelerated emergence when its interval lies below 0.",
             _markdown(fits),
+        ]
+    split = split_digest(statistics.variance_split)
+    if not split.empty:
+        sections += [
+            "## Seeds or items?",
+            "The variance of each group's population mean split between the seeds and the test items "
+            "(crossed seeds x items random effects, ANOVA estimates; hf_distscale/analysis/variance.py). "
+            "seed share near 1: the gap between two such populations is a seed lottery that more items "
+            "cannot shrink; item share near 1: the test set limits it. item SE: the standard error "
+            "lm-evaluation-harness reports for one model (items only), mean over seeds. The mean's interval "
+            "resamples seeds, then items.",
+            _markdown(split),
         ]
     sections += [
         "## The paper's findings",

@@ -45,10 +45,14 @@ def run(args) -> None:
         precision=args.precision,
         generate=args.generate,
         device=args.device,
+        items=args.items,
     )
     summary = table.groupby(["population", "scale", "test_length"])["em"].agg(["count", "mean"])
     print(summary.rename(columns={"count": "seeds", "mean": "mean_em"}).to_string())
-    print(f"wrote {len(table)} rows to {args.out}")
+    from hf_distscale.formats.items import items_path
+
+    print(f"wrote {len(table)} rows to {args.out}"
+          + (f", each test window's result to {items_path(args.out)}" if args.items else ""))
 
 
 def register(subparsers) -> None:
@@ -78,4 +82,7 @@ def register(subparsers) -> None:
         help="also score greedy model.generate() (reference path, slow)",
     )
     parser.add_argument("--device", help="torch device (default: cuda if available, else cpu)")
+    parser.add_argument("--no-items", dest="items", action="store_false",
+                        help="keep no items table beside --out (for very large runs; the seeds-versus-items "
+                             "split and item-paired comparisons need it)")
     parser.set_defaults(func=run)

@@ -29,20 +29,21 @@ def run(args) -> None:
     from hf_distscale.formats.results import read_table  # pandas: after the instant checks
 
     read_table(args.out)
-    from hf_distscale.evaluation.lm_eval_run import evaluate_lm_population, items_path  # heavy: after the checks
+    from hf_distscale.evaluation.lm_eval_run import evaluate_lm_population  # heavy: after the checks
+    from hf_distscale.formats.items import items_path
     from hf_distscale.evaluation.models import DEFAULT_NAME_RULE
 
     table = evaluate_lm_population(
         args.sources, tasks, args.out, limit=args.limit, batch_size=args.batch_size,
         device=args.device, num_fewshot=args.num_fewshot, dtype=args.dtype,
         include_path=args.include_path, population=args.population, family=args.family,
-        name_rule=args.name_rule or DEFAULT_NAME_RULE,
+        name_rule=args.name_rule or DEFAULT_NAME_RULE, items=args.items,
     )
     overall = table[table["benchmark"] == table["condition"]]
     summary = overall.groupby(["population", "scale", "benchmark"])[["acc", "nll_correct"]]
     print(summary.agg(["count", "mean"]).to_string())
-    print(f"wrote {len(table)} rows to {args.out}, item log-likelihoods to "
-          f"{items_path(args.out)}")
+    print(f"wrote {len(table)} rows to {args.out}"
+          + (f", each item's result and log-likelihoods to {items_path(args.out)}" if args.items else ""))
 
 
 def register(subparsers) -> None:
@@ -75,4 +76,7 @@ def register(subparsers) -> None:
         help="regex with (?P<seed>) and optional (?P<family>), (?P<scale>) groups, matched "
              "against repo/folder names (default: <family>-<scale>-seed<k>)",
     )
+    parser.add_argument("--no-items", dest="items", action="store_false",
+                        help="keep no items table beside --out (for very large runs; the seeds-versus-items "
+                             "split and item-paired comparisons need it)")
     parser.set_defaults(func=run)

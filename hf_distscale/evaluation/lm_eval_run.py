@@ -5,8 +5,8 @@ slow part: 13-18 s with lm-eval's own tasks), then every model goes through
 `lm_eval.evaluator.evaluate(HFLM(pretrained=model), ..., log_samples=True)`.
 Per model and task it writes results-table rows (one per subject task and one
 for the task or group as given) and keeps every item's per-choice
-log-likelihoods in a side table, `<out>.items.parquet`, so later metrics need
-no model. Both files are replaced atomically after each model (the side table
+log-likelihoods in the items table, `<out>.items.parquet` (`formats.items`), so later
+metrics need no model. Both files are replaced atomically after each model (the items
 first), and a (model, task) pair with an aggregate row is skipped on rerun, so
 a killed run loses at most the model in flight (see `evaluation.loop`).
 """
@@ -29,18 +29,12 @@ from hf_distscale.data.lm_eval_tasks import lm_eval_task_folders
 from hf_distscale.evaluation.loop import evaluate_models
 from hf_distscale.evaluation.models import ModelRef, model_folder, resolve_models
 from hf_distscale.evaluation.multiple_choice import leaves_under
-from hf_distscale.formats.results import write_table
+from hf_distscale.formats.items import ItemsFile, item_rows, items_path
 from hf_distscale.hub.reading import dataset_card_data
 
 PACKAGE = Path(hf_distscale.__file__).parent
 METRIC = PACKAGE / "metrics" / "multiple_choice"
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.json")
-
-
-def items_path(out: str | Path) -> Path:
-    """The side table of per-item log-likelihoods next to the results table."""
-    out = Path(out)
-    return out.with_name(out.name.removesuffix(".parquet") + ".items.parquet")
 
 
 def build_tasks(tasks: list[str], num_fewshot: int | None = None,
@@ -131,9 +125,12 @@ def evaluate_lm_population(
     num_fewshot: int | None = None,
     dtype: str = "auto",
     include_path: str | None = None,
+    items: bool = True,
     **identity,
 ) -> pd.DataFrame:
     """Evaluate every model of `sources` on `tasks`; returns the whole results table at `out`.
+
+    `items` False keeps no items table (`formats.items`) beside `out`.
 
     `sources`: one spec or a list of specs for `resolve_models` (folders,
     repo-id patterns), or resolved references; `identity` (population, family,
@@ -157,24 +154,22 @@ def evaluate_lm_population(
             )
         if ref.folder is not None:
             _check_tokenizer(ref.folder)
-    benchmark = LMEval(build_tasks(tasks, num_fewshot, include_path), items_path(out), limit,
-                       batch_size, dtype)
+    items_file = items_path(out) if items else None
+    benchmark = LMEval(build_tasks(tasks, num_fewshot, include_path), items_file, limit, batch_size, dtype)
     return evaluate_models(refs, benchmark, out, device)
 
 
 class LMEval:
     """The lm-eval adapter of the evaluation loop: HFLM over the loaded model, tasks built once.
 
-    It keeps every item's per-choice log-likelihoods in its side table, written
-    before the results rows, so a kill between the two only redoes that model.
+    It keeps every item's per-choice log-likelihoods in the items table (`ItemsFile`).
     """
 
-    def __init__(self, built: dict[str, dict], items_file: Path, limit, batch_size: int,
+    def __init__(self, built: dict[str, dict], items_file: Path | None, limit, batch_size: int,
                  dtype: str):
-        self.built, self.items_file = built, items_file
+        self.built, self.items = built, ItemsFile(items_file)
         self.limit, self.batch_size, self.dtype = limit, batch_size, dtype
         self.metric = evaluate.load(str(METRIC))
-        self.items = pd.read_parquet(items_file) if items_file.is_file() else pd.DataFrame()
         logging.getLogger("lm_eval").setLevel(logging.ERROR)
 
     def pending(self, done: pd.DataFrame, ref: ModelRef) -> list[str]:
@@ -191,12 +186,8 @@ class LMEval:
         for name in pending:
             task_rows, task_items = _task_rows(results, self.built[name], name, ref, self.metric)
             rows += task_rows
-            new_items.append(task_items)
-        if not self.items.empty:
-            stale = (self.items["model_path"] == ref.model_path) & self.items["benchmark"].isin(pending)
-            new_items.insert(0, self.items[~stale])
-        self.items = pd.concat(new_items, ignore_index=True)
-        write_table(self.items, self.items_file)
+            new_items += task_items
+        self.items.replace(ref.model_path, new_items)
         return rows
 
 
@@ -266,20 +257,12 @@ def _task_rows(results, loaded, name, ref, metric) -> tuple[list[dict], pd.DataF
             "brier": scores["brier"],
             "model_path": ref.model_path,
         })
-    items = pd.DataFrame([
-        {
-            "model_path": ref.model_path,
-            "population": ref.identity["population"],
-            "scale": ref.identity["scale"],
-            "seed": ref.identity["seed"],
-            "benchmark": name,
-            "condition": leaf,
-            "doc_id": int(s["doc_id"]),
-            "target": int(s["target"]),
-            "loglikelihoods": [float(resp[0]) for resp in s["filtered_resps"]],
-            "is_greedy": [bool(resp[1]) for resp in s["filtered_resps"]],
-        }
-        for leaf in leaves
-        for s in samples[leaf]
-    ])
+    items = []
+    for leaf in leaves:
+        lls = [[float(resp[0]) for resp in s["filtered_resps"]] for s in samples[leaf]]
+        targets = [int(s["target"]) for s in samples[leaf]]
+        items.append(item_rows(
+            {**ref.identity, "model_path": ref.model_path}, name, leaf, [int(s["doc_id"]) for s in samples[leaf]],
+            correct=[float(np.argmax(ll) == t) for ll, t in zip(lls, targets)],
+            nll=[-ll[t] for ll, t in zip(lls, targets)], targets=targets, loglikelihoods=lls))
     return rows, items

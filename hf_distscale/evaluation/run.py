@@ -16,6 +16,7 @@ from hf_distscale.evaluation.forward import generate_scores, teacher_forced_scor
 from hf_distscale.evaluation.loop import evaluate_models
 from hf_distscale.evaluation.metrics import summarize
 from hf_distscale.evaluation.models import ModelRef, model_folder, resolve_models
+from hf_distscale.formats.items import ItemsFile, item_rows, items_path
 from hf_distscale.formats.population import SEED_RECORD
 from hf_distscale.formats.results import COUNTING_BENCHMARK, counting_condition
 from hf_distscale.tasks.tokenizer import SPECIAL_TOKENS
@@ -30,6 +31,7 @@ def evaluate_population(
     precision: str = "auto",
     generate: bool = False,
     device: str | None = None,
+    items: bool = True,
 ) -> pd.DataFrame:
     """Evaluate every seed of `sources` at every test length; return the whole table.
 
@@ -38,10 +40,13 @@ def evaluate_population(
     `precision`: "auto" uses the population's training precision (SPEC §4:
     precision is part of a population's identity), or force "fp32" / "bf16".
     `generate`: also compute greedy `generate()` EM (column `em_generate`).
+    `items`: keep each test window's correctness and NLL in the items table beside
+    `out_parquet` (`formats.items`); False keeps none.
     """
     sources = [sources] if isinstance(sources, (str, Path)) else list(sources)
     refs = resolve_models([str(s) for s in sources], preset)
-    benchmark = Counting(refs, test_lengths, batch_size, precision, generate)
+    benchmark = Counting(refs, test_lengths, batch_size, precision, generate,
+                         items_path(out_parquet) if items else None)
     return evaluate_models(refs, benchmark, out_parquet, device)
 
 
@@ -49,9 +54,10 @@ class Counting:
     """The counting-task adapter of the evaluation loop; checks every model's task up front."""
 
     def __init__(self, refs: list[ModelRef], test_lengths: list[int] | None, batch_size: int,
-                 precision: str, generate: bool):
+                 precision: str, generate: bool, items_file: Path | None = None):
         self.lengths = {ref.model_path: _lengths(ref, test_lengths) for ref in refs}
         self.batch_size, self.precision, self.generate = batch_size, precision, generate
+        self.items = ItemsFile(items_file)
 
     def pending(self, done: pd.DataFrame, ref: ModelRef) -> list[int]:
         """Test lengths without a row (or without `em_generate` when asked for)."""
@@ -65,11 +71,19 @@ class Counting:
         return load_model(ref, device)
 
     def score(self, model, ref: ModelRef, pending: list[int]) -> list[dict]:
+        """One results row per test length in `pending`; every window's result goes to the items table."""
         precision = ref.identity["precision"] if self.precision == "auto" else self.precision
-        return [self._row(model, ref, length, precision) for length in pending]
+        rows, items = [], []
+        for length in pending:
+            scores = teacher_forced_scores(model, ref.task, length, self.batch_size, precision)
+            rows.append(self._row(model, ref, length, precision, scores))
+            items.append(item_rows({**ref.identity, "model_path": ref.model_path}, COUNTING_BENCHMARK,
+                                   counting_condition(length), range(len(scores["exact"])),
+                                   correct=scores["exact"], nll=scores["nll_sum"]))
+        self.items.replace(ref.model_path, items)
+        return rows
 
-    def _row(self, model, ref: ModelRef, length: int, precision: str) -> dict:
-        scores = teacher_forced_scores(model, ref.task, length, self.batch_size, precision)
+    def _row(self, model, ref: ModelRef, length: int, precision: str, scores: dict) -> dict:
         em_generate = (
             summarize(generate_scores(model, ref.task, length, self.batch_size, precision))["em"]
             if self.generate

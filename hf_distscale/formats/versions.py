@@ -24,6 +24,7 @@ CURRENT = {
     "figure_data": 1,
     "figures": 1,
     "comparison": 1,
+    "items": 2,
 }
 
 
