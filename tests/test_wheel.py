@@ -4,11 +4,12 @@ An editable install runs the code where it lies in the checkout, so a file
 read from outside `hf_distscale/` (the page template once was) goes
 unnoticed there and breaks only for someone who ran `pip install .`. Here
 the wheel is built offline from a copy of what the build reads, installed
-with `pip install --no-deps --target`, and every stage runs through
-`python -m hf_distscale` with only that folder ahead of the checkout on the
-import path; an audit hook names any file the run opens inside the checkout.
+with `pip install --no-deps --target`, and every stage runs through the
+installed CLI with only that folder ahead of the checkout on the import
+path; an audit hook names any file the run opens inside the checkout.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -24,12 +25,15 @@ BUILD_INPUTS = ("pyproject.toml", "README.md", "hf_distscale", "leaderboard")
 # Documentation of the page, not part of the built site.
 NOT_SHIPPED = {"hf_distscale/leaderboard/page/screenshot.png"}
 MAX_WHEEL_BYTES = 1_000_000
+# One worker builds the wheel once for both tests (`make test` runs `--dist loadgroup`).
+pytestmark = pytest.mark.xdist_group("wheel")
 
-# Runs the CLI like `python -m hf_distscale`, printing every file opened inside the checkout
-# (the environment's own files aside: the venv may live there).
-GUARDED_CLI = """
-import os, runpy, sys
-checkout, environment = (os.path.join(os.path.realpath(folder), "") for folder in (sys.argv.pop(1), sys.prefix))
+# Runs the stages one after the other through the CLI's `main()` in one process (one import of
+# torch & co.), after printing where `hf_distscale` was imported from; every file opened inside
+# the checkout is named on stderr (the environment's own files aside: the venv may live there).
+GUARDED_STAGES = """
+import json, os, sys
+checkout, environment = (os.path.join(os.path.realpath(folder), "") for folder in (sys.argv[1], sys.prefix))
 
 def name_checkout_reads(event, args):
     if event == "open" and isinstance(args[0], (str, bytes)):
@@ -38,7 +42,12 @@ def name_checkout_reads(event, args):
             print(f"opened inside the checkout: {path}", file=sys.stderr)
 
 sys.addaudithook(name_checkout_reads)
-runpy.run_module("hf_distscale", run_name="__main__", alter_sys=True)
+import hf_distscale
+from hf_distscale.cli import main
+print(hf_distscale.__file__)
+for arguments in json.loads(sys.argv[2]):
+    if main(arguments) != 0:
+        sys.exit(f"failed: hf-distscale {' '.join(arguments)}")
 """
 
 PIPELINE = [
@@ -100,21 +109,14 @@ def test_the_wheel_holds_every_file_of_the_package_and_the_page(wheel):
 def test_the_installed_package_runs_every_stage_from_an_empty_folder(install, tmp_path):
     assert not tmp_path.is_relative_to(ROOT)
     env = dict(os.environ, PYTHONPATH=str(install), OMP_NUM_THREADS="1")
-
-    def hf_distscale(*arguments: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-c", GUARDED_CLI, str(ROOT), *arguments],
-                              cwd=tmp_path, env=env, capture_output=True, text=True)
-
-    where = subprocess.run([sys.executable, "-c", "import hf_distscale; print(hf_distscale.__file__)"],
-                           cwd=tmp_path, env=env, capture_output=True, text=True)
-    assert Path(where.stdout.strip()).is_relative_to(install), where.stdout + where.stderr
     usage = subprocess.run([sys.executable, "-m", "hf_distscale", "--help"], cwd=tmp_path, env=env,
                            capture_output=True, text=True)
     assert usage.returncode == 0 and usage.stdout.startswith("usage: hf-distscale"), usage.stderr
-    for arguments in PIPELINE:
-        done = hf_distscale(*arguments)
-        assert done.returncode == 0, f"{' '.join(arguments)}: {done.stderr}"
-        assert "inside the checkout" not in done.stderr, f"{' '.join(arguments)}: {done.stderr}"
+    stages = subprocess.run([sys.executable, "-c", GUARDED_STAGES, str(ROOT), json.dumps(PIPELINE)],
+                            cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert stages.returncode == 0, stages.stderr
+    assert Path(stages.stdout.splitlines()[0]).is_relative_to(install), stages.stdout
+    assert "inside the checkout" not in stages.stderr, stages.stderr
     site = tmp_path / "site"
     assert (site / "index.html").read_bytes() == (ROOT / "leaderboard" / "index.html").read_bytes()
     assert (site / "vendor" / "tabulator.min.js").is_file() and (site / "data" / "leaderboard.json").is_file()
