@@ -11,13 +11,16 @@ path; an audit hook names any file the run opens inside the checkout.
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import zipfile
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[1]
 # What `pip wheel .` reads: the project file, the readme it names, the package and the page it links to.
@@ -25,6 +28,9 @@ BUILD_INPUTS = ("pyproject.toml", "README.md", "hf_distscale", "leaderboard")
 # Documentation of the page, not part of the built site.
 NOT_SHIPPED = {"hf_distscale/leaderboard/page/screenshot.png"}
 MAX_WHEEL_BYTES = 1_000_000
+# pyproject.toml's `[build-system] requires`, its one entry (read without tomllib, which is Python 3.11+).
+BUILD_BACKEND = Requirement(re.search(r'^requires = \["([^"]+)"\]$', (ROOT / "pyproject.toml").read_text(),
+                                      re.MULTILINE).group(1))
 # One worker builds the wheel once for both tests (`make test` runs `--dist loadgroup`).
 pytestmark = pytest.mark.xdist_group("wheel")
 
@@ -70,6 +76,9 @@ def pip(*arguments: str) -> None:
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     """The wheel, built from a fresh copy of the build inputs (a checkout's stale build/ never leaks in)."""
+    assert version(BUILD_BACKEND.name) in BUILD_BACKEND.specifier, (
+        f"the wheel is built offline with this environment's {BUILD_BACKEND.name} {version(BUILD_BACKEND.name)}, "
+        f"not {BUILD_BACKEND}; install the test extras: pip install -e '.[test]'")
     source = tmp_path_factory.mktemp("source")
     for name in BUILD_INPUTS:
         if (ROOT / name).is_dir():
