@@ -35,6 +35,7 @@ LAYERS = {
     "hf_distscale.pipeline": 10,
     "hf_distscale.demo": 10,
     "hf_distscale.cli": 10,
+    "hf_distscale.__main__": 10,
 }
 HUB_CALLS = {"snapshot_download", "hf_hub_download", "HfApi", "upload_file", "upload_folder",
              "upload_large_folder", "create_commit", "push_to_hub"}

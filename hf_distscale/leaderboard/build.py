@@ -1,11 +1,11 @@
 """`build_site`: analysis output folders in, a static leaderboard site out.
 
-The site is the repository's `leaderboard/` folder (page, script, style,
-bundled Tabulator, Space card) plus plotly.js copied from the installed
-`plotly` package and the data as JSON under `data/`. It loads nothing from
-the network, so it works from any folder served over HTTP and as a static
-Hugging Face Space. Every number comes from what `analyze` wrote
-(`hf_distscale.formats.analysis`); the builder only lays the files out:
+The site is the page template (page, script, style, bundled Tabulator, Space
+card) plus plotly.js copied from the installed `plotly` package and the data
+as JSON under `data/`. It loads nothing from the network, so it works from
+any folder served over HTTP and as a static Hugging Face Space. Every number
+comes from what `analyze` wrote (`hf_distscale.formats.analysis`); the
+builder only lays the files out:
 
 - `data/leaderboard.json`: the main table (one row per population, benchmark,
   scale, condition, with each number as the page shows it), the claims, the
@@ -31,7 +31,9 @@ from hf_distscale.formats.analysis import (
     read_figure_data,
 )
 
-SITE_TEMPLATE = Path(__file__).resolve().parents[2] / "leaderboard"
+# The repository's `leaderboard/` (the Space), linked into the package so that it ships as
+# package data: an installed wheel has no repository root to read it from.
+SITE_TEMPLATE = Path(__file__).with_name("page")
 TEMPLATE_FILES = ("index.html", "app.js", "style.css", "README.md")
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 # Written last: a folder with it is a leaderboard this builder may replace.
