@@ -12,6 +12,7 @@ import pytest
 
 import hf_distscale
 from hf_distscale.analysis.compare import (
+    compare_tables,
     compare_group,
     detectable_fraction_difference,
     newcombe_interval,
@@ -110,3 +111,30 @@ def test_a_side_mixing_two_populations_is_named_with_the_filter_that_splits_it(t
     assert main(["compare", str(both), "--a", "scale=l1", "--b", "scale=l2"]) == 2
     error = capsys.readouterr().err
     assert "appears more than once" in error and "population=NAME" in error and "copy" in error
+
+
+def test_sides_with_items_are_compared_over_the_items_both_scored():
+    """A and B scored partly different items: the mean difference is taken over the shared ones, where
+    the easy items B lacks cannot favour A, and equals the hand-computed difference."""
+    rng = np.random.default_rng(5)
+    difficulty = np.linspace(-2, 2, 40)  # item 0 easiest
+
+    def side(population: str, seeds: int, shift: float, items: range):
+        correct = (rng.normal(shift, 1, (seeds, 1)) - difficulty[list(items)] + rng.normal(0, 0.5, (seeds, len(items)))) > 0
+        identity = [{"model_path": f"{population}/{s}", "population": population, "family": "f", "scale": "s1",
+                     "seed": s, "benchmark": "counting", "condition": "len20", "chance": 0.0} for s in range(seeds)]
+        results = pd.DataFrame(identity).assign(em=correct.mean(axis=1))
+        item_table = pd.DataFrame([{**identity[s], "item_id": str(i), "correct": float(correct[s, j])}
+                                   for s in range(seeds) for j, i in enumerate(items)])
+        return results, item_table, correct
+
+    results_a, items_a, correct_a = side("A", 12, 0.0, range(0, 40))
+    results_b, items_b, correct_b = side("B", 10, 0.0, range(20, 40))  # B only scored the harder half
+    row = compare_tables(results_a, results_b, ["family", "scale", "benchmark", "condition"], items_a=items_a,
+                         items_b=items_b, n_resamples=200, n_permutations=199).iloc[0]
+    assert row["items_paired"] == 20
+    assert row["mean_diff"] == pytest.approx(correct_a[:, 20:].mean() - correct_b.mean())
+    assert row["mean_diff_low"] < row["mean_diff"] < row["mean_diff_high"]
+    unpaired = compare_tables(results_a, results_b, ["family", "scale", "benchmark", "condition"],
+                              n_resamples=200, n_permutations=199).iloc[0]
+    assert unpaired["items_paired"] == 0 and unpaired["mean_diff"] > row["mean_diff"] + 0.1  # A's easy items

@@ -6,7 +6,11 @@ beats the spread across seeds. For every group present on both sides
 metric values a_1..a_m of A's seeds and b_1..b_n of B's:
 
 - difference in mean          D = mean(a) - mean(b), with a 95% percentile
-  bootstrap interval that resamples each side's seeds independently;
+  bootstrap interval that resamples each side's seeds independently; where
+  both sides come with items tables (`formats.items`) that share items, D is
+  taken over the shared items (each seed's mean over them, so the items'
+  difficulty cancels) and the interval resamples the items too, one item
+  resample for both sides;
 - difference in P(success)    S_A - S_B with S = #{x > s} / seeds (s the
   success line, `thresholds`), with Newcombe's hybrid score interval
   (Newcombe 1998, method 10): for Wilson intervals [l_A, u_A], [l_B, u_B],
@@ -56,6 +60,7 @@ from hf_distscale.analysis import display
 from hf_distscale.analysis.bootstrap import CONFIDENCE, N_PERMUTATIONS, N_RESAMPLES, percentile_interval, resample
 from hf_distscale.analysis.distribution import MIN_SEEDS_FOR_MEAN, successful_mean
 from hf_distscale.analysis.thresholds import metric_info, score_thresholds
+from hf_distscale.analysis.variance import ITEM_VALUES
 
 # A group is one (family, scale, benchmark, condition): the seeds of one model size on one test set.
 MATCH_KEYS = ("family", "scale", "benchmark", "condition")
@@ -180,21 +185,46 @@ def _bootstrap_difference(a: np.ndarray, b: np.ndarray, statistic, n_resamples: 
     return percentile_interval(statistic(resample(a, n_resamples, rng)) - statistic(resample(b, n_resamples, rng)))
 
 
+def _paired_items_interval(items_a: np.ndarray, items_b: np.ndarray, n_resamples: int,
+                           rng: np.random.Generator) -> tuple[float, float]:
+    """95% interval of mean(A) - mean(B) over shared items, resampling each side's seeds and the items
+    (one item resample for both sides, which keeps them paired)."""
+    differences = np.empty(n_resamples)
+    for r in range(n_resamples):
+        items = rng.integers(0, items_a.shape[1], items_a.shape[1])
+        seeds_a = rng.integers(0, items_a.shape[0], items_a.shape[0])
+        seeds_b = rng.integers(0, items_b.shape[0], items_b.shape[0])
+        differences[r] = items_a[np.ix_(seeds_a, items)].mean() - items_b[np.ix_(seeds_b, items)].mean()
+    return tuple(percentile_interval(differences))
+
+
 def compare_group(a: np.ndarray, b: np.ndarray, success: float | None, *, alpha: float, power: float,
-                  effect: float, n_resamples: int, n_permutations: int, rng: np.random.Generator) -> dict:
-    """Every statistic of one matched group (module docstring), as a flat dict."""
+                  effect: float, n_resamples: int, n_permutations: int, rng: np.random.Generator,
+                  items_a: np.ndarray | None = None, items_b: np.ndarray | None = None) -> dict:
+    """Every statistic of one matched group (module docstring), as a flat dict.
+
+    `a`, `b`: each side's per-seed metric. `items_a`, `items_b`: optional seeds x items matrices of the
+    per-item score over the items both sides share (same columns); with them the mean difference, its
+    permutation test and its interval are taken over those items, so item difficulty cancels, and the
+    interval resamples the items as well as the seeds.
+    """
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    sd = math.sqrt(((a.size - 1) * a.var(ddof=1) + (b.size - 1) * b.var(ddof=1)) / (a.size + b.size - 2)) \
+    paired = items_a is not None and items_b is not None and items_a.shape[1] > 1
+    mean_a, mean_b = (items_a.mean(axis=1), items_b.mean(axis=1)) if paired else (a, b)
+    sd = math.sqrt(((a.size - 1) * mean_a.var(ddof=1) + (b.size - 1) * mean_b.var(ddof=1)) / (a.size + b.size - 2)) \
         if a.size + b.size > 2 else math.nan
-    row = {"seeds_a": a.size, "seeds_b": b.size, "mean_a": a.mean(), "mean_b": b.mean(),
-           "mean_diff": a.mean() - b.mean(), "mean_diff_low": math.nan, "mean_diff_high": math.nan,
-           "mean_diff_note": "", "pooled_sd": sd}
-    if np.ptp(a) == 0 and np.ptp(b) == 0:
+    row = {"seeds_a": a.size, "seeds_b": b.size, "items_paired": items_a.shape[1] if paired else 0,
+           "mean_a": mean_a.mean(), "mean_b": mean_b.mean(), "mean_diff": mean_a.mean() - mean_b.mean(),
+           "mean_diff_low": math.nan, "mean_diff_high": math.nan, "mean_diff_note": "", "pooled_sd": sd}
+    if paired and (np.ptp(items_a) > 0 or np.ptp(items_b) > 0):
+        row["mean_diff_low"], row["mean_diff_high"] = _paired_items_interval(items_a, items_b, n_resamples, rng)
+    elif np.ptp(mean_a) == 0 and np.ptp(mean_b) == 0:
         row["mean_diff_note"] = "no interval: every seed of each side holds one value"
     else:
-        row["mean_diff_low"], row["mean_diff_high"] = _bootstrap_difference(a, b, lambda x: x.mean(axis=-1),
+        row["mean_diff_low"], row["mean_diff_high"] = _bootstrap_difference(mean_a, mean_b,
+                                                                             lambda x: x.mean(axis=-1),
                                                                              n_resamples, rng)
-    row["p_value"] = permutation_pvalue(a, b, n_permutations, rng)
+    row["p_value"] = permutation_pvalue(mean_a, mean_b, n_permutations, rng)
     row["seeds_needed_mean"] = seeds_for_mean(sd, effect, alpha, power)
     row["detectable_mean_diff"] = detectable_mean_difference(sd, a.size, b.size, alpha, power)
     row.update(dict.fromkeys(("p_success_a", "p_success_b", "p_success_diff", "p_success_diff_low",
@@ -246,12 +276,35 @@ def _seed_values(side: pd.DataFrame, keys: list[str], metric: str, name: str) ->
     return groups
 
 
+def _shared_items(items_a: pd.DataFrame | None, items_b: pd.DataFrame | None, rows_a: pd.DataFrame,
+                  rows_b: pd.DataFrame, metric: str) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Each side's seeds x items matrix of the per-item `metric` over the items both sides scored (in the
+    order of `rows_a`/`rows_b`), or (None, None) without items for both or without a per-item metric."""
+    if items_a is None or items_b is None or metric not in ITEM_VALUES:
+        return None, None
+
+    def matrix(items, rows):
+        mine = items[items["model_path"].isin(rows["model_path"]) & items["benchmark"].isin(rows["benchmark"])
+                     & items["condition"].isin(rows["condition"])]
+        wide = mine.pivot_table(index="model_path", columns="item_id", values=ITEM_VALUES[metric], aggfunc="first")
+        return wide.reindex(rows["model_path"].tolist())
+
+    wide_a, wide_b = matrix(items_a, rows_a), matrix(items_b, rows_b)
+    shared = [item for item in wide_a.columns.intersection(wide_b.columns)
+              if wide_a[item].notna().all() and wide_b[item].notna().all()]
+    if len(shared) < 2:
+        return None, None
+    return wide_a[shared].to_numpy(float), wide_b[shared].to_numpy(float)
+
+
 def compare_tables(a: pd.DataFrame, b: pd.DataFrame, keys: list[str], metric: str = "em", *,
                    alpha: float = 0.05, power: float = 0.8, effect: float = 0.15,
                    n_resamples: int = N_RESAMPLES, n_permutations: int = N_PERMUTATIONS,
-                   seed: int = 0) -> pd.DataFrame:
+                   seed: int = 0, items_a: pd.DataFrame | None = None,
+                   items_b: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per group present on both sides (matched on `keys`): every statistic, the BH-adjusted
-    p-value and the verdict. ValueError when no group is shared (each side's groups named)."""
+    p-value and the verdict. ValueError when no group is shared (each side's groups named).
+    `items_a`, `items_b`: the sides' items tables (`formats.items`), for the item-paired mean difference."""
     metric_info(metric)
     a, b = a[a[metric].notna()], b[b[metric].notna()]
     groups_a, groups_b = _seed_values(a, keys, metric, "A"), _seed_values(b, keys, metric, "B")
@@ -268,10 +321,11 @@ def compare_tables(a: pd.DataFrame, b: pd.DataFrame, keys: list[str], metric: st
         rows_a, rows_b = groups_a[key], groups_b[key]
         first = rows_a.iloc[0]
         lines = score_thresholds(str(first["benchmark"]), metric, float(first["chance"]))
+        matrix_a, matrix_b = _shared_items(items_a, items_b, rows_a, rows_b, metric)
         statistics = compare_group(rows_a[metric].to_numpy(), rows_b[metric].to_numpy(),
                                    lines.success if lines else None, alpha=alpha, power=power,
                                    effect=effect, n_resamples=n_resamples, n_permutations=n_permutations,
-                                   rng=rng)
+                                   rng=rng, items_a=matrix_a, items_b=matrix_b)
         label = {column: first[column] for column in keys}
         for column in MATCH_KEYS:
             if column not in keys:
@@ -296,7 +350,7 @@ def comparison_text(groups: pd.DataFrame, metric: str, alpha: float, power: floa
     from tabulate import tabulate
 
     rows = [[row["family"], row["scale"], row["benchmark"], row["condition"],
-             f"{row['seeds_a']} / {row['seeds_b']}",
+             f"{row['seeds_a']} / {row['seeds_b']}" + (f" ({row['items_paired']} items)" if row["items_paired"] else ""),
              _difference(row, "mean_diff"), _difference(row, "p_success_diff"),
              _difference(row, "successful_mean_diff"),
              f"{display.p_value(row['p_value'])} ({display.p_value(row['p_adjusted'])})", row["verdict"],
@@ -306,7 +360,8 @@ def comparison_text(groups: pd.DataFrame, metric: str, alpha: float, power: floa
     headers = ["family", "scale", "benchmark", "condition", "seeds A / B", f"mean {metric} A - B",
                "P(success) A - B", "successful mean A - B", "p (BH)", "verdict",
                f"seeds/side for {effect:g}: mean / P(success)", "detectable now: mean / P(success)"]
-    note = (f"Intervals are 95%: bootstrap over seeds for the means, Newcombe's score interval for P(success). "
+    note = (f"Intervals are 95%: bootstrap over seeds (and over the shared items, where both sides have an items "
+            f"table) for the means, Newcombe's score interval for P(success). "
             f"p: permutation test of the mean across seeds, Benjamini-Hochberg adjusted across the "
             f"{len(groups)} groups; a verdict needs p (BH) <= {alpha:g}. "
             f"The last two columns are for power {power:g}.")
