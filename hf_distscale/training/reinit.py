@@ -26,10 +26,11 @@ import fnmatch
 from pathlib import Path
 
 import torch
-from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+from transformers import AutoConfig, AutoTokenizer
 from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
 
 from hf_distscale.formats.population import SEED_RECORD, read_seed_record
+from hf_distscale.models.loading import load_causal_lm
 
 
 def base_name(base: str) -> str:
@@ -72,10 +73,10 @@ def load_tokenizer(base: str, revision: str | None = None):
 
 
 def load_base(base: str, revision: str | None = None):
-    """(model in fp32, tokenizer) of a causal-LM base, checked first."""
+    """(model in fp32, tokenizer) of a causal-LM base, checked first and loaded strictly."""
     check_causal_lm(base, revision)
     tokenizer = load_tokenizer(base, revision)
-    model = AutoModelForCausalLM.from_pretrained(base, revision=revision, dtype=torch.float32)
+    model = load_causal_lm(base, revision=revision, dtype=torch.float32)
     return model, tokenizer
 
 
