@@ -154,10 +154,7 @@ def _duplicate_weights(seeds: list[Seed]) -> list[Finding]:
             else:
                 findings.append(Finding(FAULT, "duplicate-weights", other.where,
                                         f"holds the same weights as {first.where}"))
-    return findings + [Finding(SHARED, "same-model", f"{a} = {b}",
-                               f"{count} seeds hold the same weights: the same config, init and data seed "
-                               f"under two families (by design)")
-                       for (a, b), count in shared.items()]
+    return findings + _shared(shared, "hold the same weights")
 
 
 def _config_per_scale(seeds: list[Seed]) -> list[Finding]:
@@ -228,10 +225,14 @@ def _same_models(table: pd.DataFrame) -> list[Finding]:
             findings.append(Finding(FAULT, "same-model", _describe(b),
                                     f"its metrics equal those of {_describe(a)} on {count} conditions: the "
                                     f"same model evaluated under two names? keep one of them"))
-    return findings + [Finding(SHARED, "same-model", f"{a} = {b}",
-                               f"{count} seeds have equal metrics: the same config, init and data seed under "
-                               f"two families (by design)")
-                       for (a, b), count in shared.items()]
+    return findings + _shared(shared, "have equal metrics")
+
+
+def _shared(pairs: Counter, what: str) -> list[Finding]:
+    """One "shared" line per pair of scales whose seeds are the same build under two families."""
+    return [Finding(SHARED, "same-model", f"{a} = {b}",
+                    f"{count} seeds {what}: the same config, init and data seed under two families (by design)")
+            for (a, b), count in pairs.items()]
 
 
 def _scale_label(record: dict) -> str:

@@ -116,11 +116,15 @@ def weight_mismatches(model, stored: dict[str, tuple[int, ...]]) -> list[str]:
 
 
 def record_mismatches(record: dict, config, num_parameters: int) -> list[str]:
-    """Where a seed record disagrees with the config it was saved with, as phrases."""
+    """Where a seed record disagrees with the config it was saved with (its shape, its task's
+    vocabulary, its parameter count), as phrases."""
     text = config.get_text_config()
     found = [f"{field} {record[field]} (config.json {attribute}: {getattr(text, attribute, None)})"
              for field, attribute in RECORD_CONFIG_FIELDS.items()
              if field in record and record[field] != getattr(text, attribute, None)]
+    vocab_size = record.get("task", {}).get("vocab_size")
+    if vocab_size is not None and vocab_size != getattr(text, "vocab_size", None):
+        found.append(f"config.json has vocab_size {text.vocab_size} where its task needs {vocab_size}")
     if "num_parameters" in record and record["num_parameters"] != num_parameters:
         found.append(f"num_parameters {record['num_parameters']:,} (config.json: {num_parameters:,})")
     return found
