@@ -30,7 +30,7 @@ from transformers import AutoConfig, AutoTokenizer
 from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
 
 from hf_distscale.formats.population import SEED_RECORD, read_seed_record
-from hf_distscale.models.loading import load_causal_lm
+from hf_distscale.models.loading import check_model_folder, load_causal_lm
 
 
 def base_name(base: str) -> str:
@@ -39,7 +39,8 @@ def base_name(base: str) -> str:
 
 
 def check_causal_lm(base: str, revision: str | None = None):
-    """The base's config, or a ValueError/FileNotFoundError naming what is wrong."""
+    """The base's config, or a ValueError/FileNotFoundError naming what is wrong; a local base's
+    weights are checked against its config too, before any seed is started."""
     if (Path(base) / SEED_RECORD).is_file() and "task" in read_seed_record(base):
         raise ValueError(
             f"base model: {base} was trained on the counting task, so its tokenizer is the counting "
@@ -58,6 +59,8 @@ def check_causal_lm(base: str, revision: str | None = None):
             f"base model: {base} is a {config.model_type!r} model ({type(config).__name__}), not a causal "
             f"LM; reinit needs a model AutoModelForCausalLM loads (e.g. llama, qwen2, gpt_neox)"
         )
+    if Path(base).is_dir():  # a repo id's weights are checked as they load (`load_causal_lm`)
+        check_model_folder(base)
     return config
 
 
