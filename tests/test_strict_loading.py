@@ -1,9 +1,10 @@
 """Strict model loading: a seed folder whose weights, config and record disagree is one line, before any row.
 
-Each case plants one fault in a copy of a trained one-seed smoke population
-and runs `hf-distscale eval` in process into a results table that already
-holds another population's rows: the answer is one line naming the seed
-folder and the fault, exit code 2, and the table keeps every byte.
+Each case plants one fault in seed 1 of a copy of a trained two-seed smoke
+population and runs `hf-distscale eval` in process into a results table that
+already holds another population's rows: the answer is one line naming the
+seed folder and the fault, exit code 2, and the table keeps every byte (seed
+0, evaluated first, adds no row either: every local seed is checked first).
 """
 
 import json
@@ -14,24 +15,18 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+from eval_helpers import smoke_population
 from hf_distscale.cli import main
-from hf_distscale.evaluation import evaluate_population
 from hf_distscale.models import count_parameters
-from hf_distscale.training import train_population
 
 POPULATION = "cpu_depth-smoke"
-SEED = "l1/seed-0000"
+SEED = "l1/seed-0001"
 
 
 @pytest.fixture(scope="module")
-def clean(tmp_path_factory):
-    """A trained one-seed population (cpu_depth l1, smoke) and its evaluated results table."""
-    root = tmp_path_factory.mktemp("strict")
-    torch.set_num_threads(1)
-    train_population("cpu_depth", ["l1"], [0], "smoke", root / "runs", progress=False)
-    population = root / "runs" / POPULATION
-    evaluate_population(population, root / "results.parquet")
-    return population, root / "results.parquet"
+def clean():
+    """A trained two-seed population (cpu_depth l1, smoke) and its evaluated results table."""
+    return smoke_population()
 
 
 def edit_json(path: Path, **changes) -> None:
@@ -102,4 +97,4 @@ def test_a_clean_copy_of_the_seed_evaluates(clean, tmp_path, capfd):
     population, results = clean
     copy = shutil.copytree(population, tmp_path / POPULATION)
     assert main(["eval", str(copy), "--out", str(tmp_path / "copy.parquet")]) == 0
-    assert "wrote 3 rows" in capfd.readouterr().out
+    assert "wrote 6 rows" in capfd.readouterr().out

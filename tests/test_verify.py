@@ -12,26 +12,19 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import torch
 
+from eval_helpers import smoke_population
 from hf_distscale.cli import main
-from hf_distscale.evaluation import evaluate_population
 from hf_distscale.formats.results import read_parquet, write_table
-from hf_distscale.training import train_population
 
 POPULATION = "cpu_depth-smoke"
 REFERENCE = Path(__file__).resolve().parents[1] / "hf_distscale" / "reference" / "cpu-reference" / "results.parquet"
 
 
 @pytest.fixture(scope="module")
-def clean(tmp_path_factory):
+def clean():
     """A trained population (cpu_depth l1, seeds 0 and 1, smoke) and its results table."""
-    root = tmp_path_factory.mktemp("verify")
-    torch.set_num_threads(1)
-    train_population("cpu_depth", ["l1"], [0, 1], "smoke", root / "runs", progress=False)
-    population = root / "runs" / POPULATION
-    evaluate_population(population, root / "results.parquet")
-    return population, root / "results.parquet"
+    return smoke_population()
 
 
 def verify(paths, tmp_path, capfd) -> tuple[int, list[dict], str]:

@@ -126,8 +126,7 @@ def _seed_findings(seed: Seed) -> list[Finding]:
 
 
 def _weights_digest(seed: Seed) -> str | None:
-    files = weight_files(seed.folder) or sorted(seed.folder.glob("*.bin"))
-    files = [path for path in files if path.is_file()]
+    files = [path for path in weight_files(seed.folder) if path.is_file()]
     return "+".join(sha256(path) for path in files) if files else None
 
 

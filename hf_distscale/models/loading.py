@@ -6,14 +6,16 @@ weights hold 1 would be evaluated as a partly random model. Every loader of
 the package (`eval`, `lm-eval`, `reinit`, `verify`) goes through
 `load_causal_lm`, which refuses such a folder in one line before any work:
 
-1. `check_model_folder`, before loading: the safetensors headers (read
-   without the tensor data) must describe whole files (an empty or truncated
-   copy is named as such) holding exactly the tensors, and shapes, of the
-   model built from config.json on the meta device; a seed record must agree
-   with the config (layers, hidden size, heads, MLP width, parameter count).
+1. `check_model_folder`, before loading: the weights files (safetensors
+   headers read without the tensor data; `.bin` files memory-mapped) must be
+   whole (an empty or truncated copy is named as such) and hold exactly the
+   tensors, and shapes, of the model built from config.json on the meta
+   device; a seed record must agree with the config (layers, hidden size,
+   heads, MLP width, task vocabulary, parameter count).
 2. the load itself with `output_loading_info=True`: anything transformers
    reports missing, unexpected or mis-shaped is refused too. This guard also
-   covers what the first cannot read: `.bin` weights and Hub repo ids.
+   covers what the first cannot see: a Hub repo id loaded by transformers
+   itself (a `reinit` base).
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from pathlib import Path
 
 from hf_distscale.formats.population import SEED_RECORD, read_seed_record
 
-WEIGHTS_FILE = "model.safetensors"
-WEIGHTS_INDEX = "model.safetensors.index.json"
+# (single file, index of shards) of each weights format, in the order `from_pretrained` prefers them.
+WEIGHTS_FORMATS = (("model.safetensors", "model.safetensors.index.json"),
+                   ("pytorch_model.bin", "pytorch_model.bin.index.json"))
 # Bytes per element of each safetensors dtype (the format's own list).
 DTYPE_BYTES = {"BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1, "I16": 2, "U16": 2, "F16": 2,
                "BF16": 2, "I32": 4, "U32": 4, "F32": 4, "I64": 8, "U64": 8, "F64": 8}
@@ -39,22 +42,40 @@ FIX = "copy the seed folder again from where it was trained (config.json, weight
 
 
 def weight_files(folder: Path) -> list[Path]:
-    """The safetensors files a folder's model loads from: the shards its index names, else
-    `model.safetensors`; [] for a folder with `.bin` weights only."""
+    """The weights files a folder's model loads from, as `from_pretrained` chooses them: the shards
+    an index names, else the single file; safetensors before `.bin`; [] when there are none."""
     folder = Path(folder)
-    if (folder / WEIGHTS_INDEX).is_file():
-        weight_map = json.loads((folder / WEIGHTS_INDEX).read_text()).get("weight_map", {})
-        return [folder / name for name in sorted(set(weight_map.values()))]
-    return [folder / WEIGHTS_FILE] if (folder / WEIGHTS_FILE).exists() else []
+    for single, index in WEIGHTS_FORMATS:
+        if (folder / index).is_file():
+            weight_map = json.loads((folder / index).read_text()).get("weight_map", {})
+            return [folder / name for name in sorted(set(weight_map.values()))]
+        if (folder / single).exists():
+            return [folder / single]
+    return []
 
 
 def stored_shapes(path: Path, where: str) -> dict[str, tuple[int, ...]]:
-    """Tensor name -> shape from a safetensors header, after checking the file holds every byte
-    the header describes. An empty, truncated or non-safetensors file is a ValueError naming it."""
+    """Tensor name -> shape of a weights file, after checking the file is whole. An empty or
+    truncated file, or one that is not weights, is a ValueError naming it."""
+    if path.stat().st_size == 0:
+        raise ValueError(f"model: {where}: {path.name} is empty (an interrupted copy?); {FIX}")
+    if path.suffix == ".safetensors":
+        return _safetensors_shapes(path, where)
+    import torch
+
+    try:  # memory-mapped: the shapes are read, the tensor data is not
+        state = torch.load(path, map_location="cpu", mmap=True, weights_only=True)
+    except (RuntimeError, OSError, ValueError, EOFError) as err:
+        raise ValueError(f"model: {where}: {path.name} is truncated or not a PyTorch weights file "
+                         f"({type(err).__name__}); {FIX}") from None
+    return {name: tuple(tensor.shape) for name, tensor in state.items()}
+
+
+def _safetensors_shapes(path: Path, where: str) -> dict[str, tuple[int, ...]]:
+    """The safetensors header's shapes, once the file is seen to hold every byte the header
+    describes (read without the tensor data)."""
     size = path.stat().st_size
     problem = f"model: {where}: {path.name}"
-    if size == 0:
-        raise ValueError(f"{problem} is empty (an interrupted copy?); {FIX}")
     with open(path, "rb") as handle:
         head = handle.read(8)
         header_length = struct.unpack("<Q", head)[0] if len(head) == 8 else size
@@ -138,11 +159,11 @@ def check_model_folder(folder: str | Path, where: str | None = None) -> None:
     folder = Path(folder)
     where = where or str(folder)
     files = weight_files(folder)
-    if not files and not list(folder.glob("*.bin")):
-        raise FileNotFoundError(f"model: {where} has no weights file ({WEIGHTS_FILE}); {FIX}")
+    if not files:
+        raise FileNotFoundError(f"model: {where} has no weights file ({WEIGHTS_FORMATS[0][0]}); {FIX}")
     missing_shards = [path.name for path in files if not path.is_file()]
     if missing_shards:
-        raise FileNotFoundError(f"model: {where}: {WEIGHTS_INDEX} names shards that are not there "
+        raise FileNotFoundError(f"model: {where}: its weights index names shards that are not there "
                                 f"({_listed(missing_shards)}); {FIX}")
     try:
         config = AutoConfig.from_pretrained(folder)
@@ -150,12 +171,11 @@ def check_model_folder(folder: str | Path, where: str | None = None) -> None:
         raise ValueError(f"model: {where}: config.json does not load ({type(err).__name__}: "
                          f"{str(err).splitlines()[0] if str(err) else ''}); {FIX}") from None
     model = skeleton(config)
-    if files:
-        stored = {name: shape for path in files for name, shape in stored_shapes(path, where).items()}
-        problems = weight_mismatches(model, stored)
-        if problems:
-            raise ValueError(f"model: {where}: the weights are not the model config.json describes: "
-                             f"{'; '.join(problems)}; {FIX}")
+    stored = {name: shape for path in files for name, shape in stored_shapes(path, where).items()}
+    problems = weight_mismatches(model, stored)
+    if problems:
+        raise ValueError(f"model: {where}: the weights are not the model config.json describes: "
+                         f"{'; '.join(problems)}; {FIX}")
     if (folder / SEED_RECORD).is_file():
         problems = record_mismatches(read_seed_record(folder), config, model.num_parameters())
         if problems:
