@@ -118,8 +118,8 @@ def _seed_findings(seed: Seed) -> list[Finding]:
         missing = [name for name in recorded if name not in actual]
         changed = [name for name in recorded if name in actual and actual[name] != recorded[name]]
         if missing or changed:
-            parts = ([f"missing: {', '.join(missing)}"] if missing else []) + \
-                    ([f"changed since training: {', '.join(changed)}"] if changed else [])
+            parts = [f"{what}: {', '.join(names)}" for what, names in
+                     (("missing", missing), ("changed since training", changed)) if names]
             findings.append(Finding(FAULT, "hash", seed.where,
                                     f"files do not match the SHA-256 in its seed record ({'; '.join(parts)})"))
     return findings
@@ -131,10 +131,13 @@ def _weights_digest(seed: Seed) -> str | None:
 
 
 def _same_build(a: dict, b: dict) -> bool:
-    """Two models built alike under two families: the same config, init seed and data seed."""
-    return a.get("family") != b.get("family") and all(a.get(k) == b.get(k) for k in BUILD_COLUMNS) \
-        and a.get("init_seed", a.get("seed")) == b.get("init_seed", b.get("seed")) \
-        and a.get("num_layers", -1) > 0
+    """Two models built alike under two families: the same config, init seed and data seed (the
+    seed is the init seed where a results row has no `init_seed`). A model of unknown shape
+    (`num_layers` -1, from a name rule) is never taken for a shared one."""
+    if a.get("family") == b.get("family") or a.get("num_layers", -1) <= 0:
+        return False
+    same_init = a.get("init_seed", a.get("seed")) == b.get("init_seed", b.get("seed"))
+    return same_init and all(a.get(key) == b.get(key) for key in BUILD_COLUMNS)
 
 
 def _duplicate_weights(seeds: list[Seed]) -> list[Finding]:

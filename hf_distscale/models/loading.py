@@ -84,8 +84,14 @@ def _safetensors_shapes(path: Path, where: str) -> dict[str, tuple[int, ...]]:
         try:
             header = json.loads(handle.read(header_length))
         except (UnicodeDecodeError, json.JSONDecodeError):
-            raise ValueError(f"{problem} is not a safetensors file (its header is not JSON); {FIX}") from None
+            header = None
+    if not isinstance(header, dict):
+        raise ValueError(f"{problem} is not a safetensors file (its header is not a JSON object); {FIX}")
     header.pop("__metadata__", None)
+    if not all(isinstance(entry, dict) and {"dtype", "shape", "data_offsets"} <= entry.keys()
+               for entry in header.values()):
+        raise ValueError(f"{problem} is not a safetensors file (a header entry lacks dtype, shape or "
+                         f"data_offsets); {FIX}")
     data_bytes = size - 8 - header_length
     described = max((entry["data_offsets"][1] for entry in header.values()), default=0)
     if described > data_bytes:
