@@ -18,6 +18,7 @@ from safetensors.torch import load_file
 from eval_helpers import smoke_population
 from hf_distscale.cli import main
 from hf_distscale.models import count_parameters
+from hf_distscale.models.loading import load_causal_lm
 
 POPULATION = "cpu_depth-smoke"
 SEED = "l1/seed-0001"
@@ -98,3 +99,19 @@ def test_a_clean_copy_of_the_seed_evaluates(clean, tmp_path, capfd):
     copy = shutil.copytree(population, tmp_path / POPULATION)
     assert main(["eval", str(copy), "--out", str(tmp_path / "copy.parquet")]) == 0
     assert "wrote 6 rows" in capfd.readouterr().out
+
+
+
+def test_a_repo_id_is_refused_by_transformers_own_loading_report(clean, tmp_path):
+    """A repo id has no local folder to check first; the load's own report (missing tensors)
+    refuses it. The repo comes from a Hub cache built here (`cache_dir`, `local_files_only`)."""
+    snapshot = tmp_path / "models--org--deeper" / "snapshots" / ("0" * 40)
+    shutil.copytree(clean[0] / SEED, snapshot)
+    three_layer_config(snapshot)
+    (tmp_path / "models--org--deeper" / "refs").mkdir()
+    (tmp_path / "models--org--deeper" / "refs" / "main").write_text("0" * 40)
+    with pytest.raises(ValueError) as refused:
+        load_causal_lm("org/deeper", cache_dir=tmp_path, local_files_only=True)
+    assert str(refused.value).startswith(
+        "model: org/deeper: the weights are not the model config.json describes: 18 tensors missing "
+        "(model.layers.1.")
