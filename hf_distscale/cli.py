@@ -24,6 +24,7 @@ STAGE_MODULES = [
     "hf_distscale.evaluation.cli",
     "hf_distscale.evaluation.lm_eval_cli",
     "hf_distscale.evaluation.ingest_cli",
+    "hf_distscale.evaluation.verify_cli",
     "hf_distscale.analysis.cli",
     "hf_distscale.analysis.plan_cli",
     "hf_distscale.analysis.compare_cli",

@@ -51,6 +51,8 @@ def _show_warning(verbose: bool):
 def report_errors(prog: str, func, args: argparse.Namespace) -> int:
     """Run `func(args)`; bad input (ValueError, OSError such as a missing file) becomes one line and exit code 2.
 
+    A verb whose answer is its exit code (`verify`: 1 when it found a fault)
+    returns that int; whatever else a verb returns (records, a table) is exit 0.
     Unless `args.verbose`, third-party log lines below ERROR, their progress
     bars and their Python warnings stay off the terminal.
     """
@@ -65,11 +67,11 @@ def report_errors(prog: str, func, args: argparse.Namespace) -> int:
     shown = warnings.showwarning
     warnings.showwarning = _show_warning(verbose)
     try:
-        func(args)
+        answer = func(args)
     except (ValueError, OSError) as err:
         print(f"{prog}: error: {' '.join(str(err).split())}", file=sys.stderr)
         return 2
     finally:
         warnings.showwarning = shown
         logging.disable(logging.NOTSET)
-    return 0
+    return answer if type(answer) is int else 0

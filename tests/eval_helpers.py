@@ -17,7 +17,9 @@ import torch
 from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM
 
 from hf_distscale.data.export import export_dataset
+from hf_distscale.evaluation import evaluate_population
 from hf_distscale.tasks import CountingTask, build_tokenizer, labels_from_mask
+from hf_distscale.training import train_population
 
 
 def tiny_llama(task: CountingTask, hidden: int = 64, layers: int = 2, init_seed: int = 0):
@@ -152,6 +154,18 @@ def small_population() -> Path:
     return write_population(
         _ROOT, "small", {"l1": (64, 1), "l2": (64, 2)}, seeds=[0, 1, 2, 3], steps=10
     )
+
+
+@functools.cache
+def smoke_population() -> tuple[Path, Path]:
+    """(population folder, results table): cpu_depth l1 seeds 0 and 1 trained by the package's own
+    `train_population` on the smoke preset (so the records carry their files' SHA-256), evaluated.
+    Tests that plant faults copy it first."""
+    torch.set_num_threads(1)
+    train_population("cpu_depth", ["l1"], [0, 1], "smoke", _ROOT / "runs", progress=False)
+    population = _ROOT / "runs" / "cpu_depth-smoke"
+    evaluate_population(population, _ROOT / "smoke-results.parquet")
+    return population, _ROOT / "smoke-results.parquet"
 
 
 @functools.cache

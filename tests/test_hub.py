@@ -221,6 +221,8 @@ def client(hub, trained, tmp_path_factory):
                      "--resamples", "40"], {}),
         "pull": (["hub", "pull", POPULATION_REPO, "--out", str(out / "pulled")], {}),
         "pull results": (["hub", "pull", RESULTS_REPO, "--out", str(out / "pulled_results")], {}),
+        "verify": (["verify", POPULATION_REPO, "--out", str(out / "verify.json")], {}),
+        "verify missing seed": (["verify", BROKEN_REPO, "--out", str(out / "verify-broken.json")], {}),
         "unknown repo": (["eval", "org/no-such-repo", "--out", str(out / "x.parquet")], {}),
         "missing seed": (["eval", BROKEN_REPO, "--out", str(out / "x.parquet")], {}),
         "no token": (["hub", "push", "results", str(trained["results_path"]), "org/r"], {}),
@@ -273,6 +275,16 @@ def test_analyze_reads_a_results_repo(client):
     assert cases["analyze"][0] == 0, cases["analyze"][1]
     summary = pd.read_csv(out / "analysis" / "summary.csv")
     assert set(summary["scale"]) == {"l1", "l2"} and len(summary) == 6
+
+
+def test_verify_reads_a_population_repo_seed_by_seed(client):
+    out, _, cases = client
+    assert cases["verify"][0] == 0, cases["verify"][1]
+    report = json.loads((out / "verify.json").read_text())
+    assert report["checked"]["seeds"] == 4 and report["findings"] == []
+    assert cases["verify missing seed"][0] == 1, cases["verify missing seed"][1]
+    broken = json.loads((out / "verify-broken.json").read_text())["findings"]
+    assert [(f["kind"], f["where"]) for f in broken] == [("missing-seed", f"hf://{BROKEN_REPO}/l2/seed-0001")]
 
 
 def test_pull_gives_the_population_folder_and_the_results_repo(client, trained):

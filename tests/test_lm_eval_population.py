@@ -240,6 +240,12 @@ def bad_folders(tmp_path_factory) -> dict[str, Path]:
                architectures=["BertForMaskedLM"]).save_pretrained(root / "bert-seed1")
     tokenizer.save_pretrained(root / "bert-seed1")
     _save(_tiny_llama(tokenizer, 0), tokenizer, root / "bare-seed1", with_tokenizer=False)
+    _save(_tiny_llama(tokenizer, 0), tokenizer, root / "truncated-seed1")
+    weights = root / "truncated-seed1" / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:4096])
+    _save(_tiny_llama(tokenizer, 0), tokenizer, root / "deeper-seed1")
+    config = json.loads((root / "deeper-seed1" / "config.json").read_text())
+    (root / "deeper-seed1" / "config.json").write_text(json.dumps(config | {"num_hidden_layers": 3}))
     return {"root": root}
 
 
@@ -249,6 +255,8 @@ def bad_folders(tmp_path_factory) -> dict[str, Path]:
     ("non_causal", "not a causal LM"),
     ("no_tokenizer", "has no tokenizer"),
     ("unknown_task", "did you mean distscale_mc"),
+    ("truncated_weights", "truncated-seed1: model.safetensors is truncated"),
+    ("config_deeper_than_weights", "deeper-seed1: the weights are not the model config.json describes"),
 ])
 def test_bad_input_is_one_line_and_exit_code_2(case, message, bad_folders, population, tmp_path,
                                                 capsys):
@@ -259,6 +267,8 @@ def test_bad_input_is_one_line_and_exit_code_2(case, message, bad_folders, popul
         "non_causal": (str(root / "bert-seed1"), TASK),
         "no_tokenizer": (str(root / "bare-seed1"), TASK),
         "unknown_task": (str(population), "distscale_mcq"),
+        "truncated_weights": (str(root / "truncated-seed1"), TASK),
+        "config_deeper_than_weights": (str(root / "deeper-seed1"), TASK),
     }[case]
     code = main(["lm-eval", source, "--tasks", task, "--out", str(tmp_path / "r.parquet")])
     err = capsys.readouterr().err.strip().splitlines()

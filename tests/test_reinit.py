@@ -190,6 +190,14 @@ def test_bad_inputs_are_one_line_with_exit_code_2(world, tmp_path, capsys):
                            f"tokenizer")
     assert line.endswith("save one into the folder with `tokenizer.save_pretrained(folder)`")
 
+    three_layers = shutil.copytree(base_dir, tmp_path / "three-layer-config")
+    config = json.loads((three_layers / "config.json").read_text())
+    (three_layers / "config.json").write_text(json.dumps(config | {"num_hidden_layers": 3}))
+    line = bad_input(capsys, three_layers, "--dataset", corpus, "--seeds", "0", "--out", tmp_path / "runs")
+    assert line.startswith(f"hf-distscale reinit: error: model: {three_layers}: the weights are not the "
+                           f"model config.json describes: ")
+    assert "tensors missing (model.layers.2." in line and not (tmp_path / "runs").exists()
+
     table = tmp_path / "reviews.parquet"
     pd.DataFrame({"sentence": ["a b c"], "label": [1]}).to_parquet(table)
     assert bad_input(capsys, base_dir, "--dataset", table, "--seeds", "0") == (

@@ -22,7 +22,7 @@ import evaluate
 import numpy as np
 import pandas as pd
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer
+from transformers import AutoTokenizer
 
 import hf_distscale
 from hf_distscale.data.lm_eval_tasks import lm_eval_task_folders
@@ -31,6 +31,7 @@ from hf_distscale.evaluation.models import ModelRef, model_folder, resolve_model
 from hf_distscale.evaluation.multiple_choice import leaves_under
 from hf_distscale.formats.items import ItemsFile, item_rows, items_path
 from hf_distscale.hub.reading import dataset_card_data
+from hf_distscale.models.loading import load_causal_lm
 
 PACKAGE = Path(hf_distscale.__file__).parent
 METRIC = PACKAGE / "metrics" / "multiple_choice"
@@ -192,7 +193,7 @@ class LMEval:
 
 
 def load_lm(ref: ModelRef, device: str = "cpu", dtype: str = "auto"):
-    """(model in eval mode on `device`, tokenizer) of one model.
+    """(model in eval mode on `device`, tokenizer) of one model, loaded strictly (`load_causal_lm`).
 
     `dtype` "auto" is float32 on CPU and the checkpoint's dtype elsewhere.
     """
@@ -205,7 +206,7 @@ def load_lm(ref: ModelRef, device: str = "cpu", dtype: str = "auto"):
             f"model: {ref.model_path} has no usable tokenizer ({type(err).__name__}); save "
             f"one next to the weights with `tokenizer.save_pretrained(folder)`"
         ) from None
-    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch_dtype)
+    model = load_causal_lm(folder, ref.model_path, dtype=torch_dtype)
     return model.to(device).eval(), tokenizer
 
 

@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 
 from hf_distscale.evaluation.models import ModelRef
 from hf_distscale.formats.results import append_rows, read_table, write_table
+from hf_distscale.models.loading import check_model_folder
 
 
 class Benchmark(Protocol):
@@ -38,6 +39,9 @@ def evaluate_models(refs: list[ModelRef], benchmark: Benchmark, out: str | Path,
     """Evaluate every model of `refs` on `benchmark` into the table at `out`; returns the table."""
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     table = read_table(out)
+    for ref in refs:  # a local model with work left is checked before any row is written
+        if ref.folder is not None and benchmark.pending(table[table["model_path"] == ref.model_path], ref):
+            check_model_folder(ref.folder, ref.model_path)
     for ref in tqdm(refs, desc="models", unit="model"):
         own = table["model_path"] == ref.model_path
         pending = benchmark.pending(table[own], ref)

@@ -49,6 +49,7 @@ from hf_distscale.hub.reading import (
     population_repo_identity,
     population_repo_seeds,
 )
+from hf_distscale.models.loading import skeleton
 from hf_distscale.tasks import CountingTask
 
 # <family>-<scale>[-seed<k>] or seed[-]<k>; the scale is the last dash-part before the seed.
@@ -192,8 +193,7 @@ def _model(local: Path, name: str, naming: dict, model_path: str | None = None, 
             f"model: {where} has no config.json; point at a folder written by "
             f"`save_pretrained` (a finished seed folder holds one)"
         )
-    import torch  # heavy: imported once a model is found, so path errors come at once
-    from transformers import AutoConfig, AutoModelForCausalLM
+    from transformers import AutoConfig  # heavy: imported once a model is found, so path errors come at once
 
     config = AutoConfig.from_pretrained(local)
     _check_causal_lm(config, where)
@@ -201,8 +201,7 @@ def _model(local: Path, name: str, naming: dict, model_path: str | None = None, 
         record = read_seed_record(local)
         task = CountingTask(**record["task"]) if "task" in record else None
         return ModelRef(where, {key: record[key] for key in IDENTITY_COLUMNS}, task=task, **location)
-    with torch.device("meta"):
-        num_parameters = AutoModelForCausalLM.from_config(config).num_parameters()
+    num_parameters = skeleton(config).num_parameters()
     if naming["preset"] is not None:
         identity = _preset_identity(name, config, num_parameters, naming["preset"])
         task = CountingTask.from_preset(naming["preset"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from transformers import AutoModelForCausalLM, AutoTokenizer
+from transformers import AutoTokenizer
 
 from hf_distscale.evaluation.forward import generate_scores, teacher_forced_scores
 from hf_distscale.evaluation.loop import evaluate_models
@@ -19,6 +19,7 @@ from hf_distscale.evaluation.models import ModelRef, model_folder, resolve_model
 from hf_distscale.formats.items import ItemsFile, item_rows, items_path
 from hf_distscale.formats.population import SEED_RECORD
 from hf_distscale.formats.results import COUNTING_BENCHMARK, counting_condition
+from hf_distscale.models.loading import load_causal_lm
 from hf_distscale.tasks.tokenizer import SPECIAL_TOKENS
 
 
@@ -118,10 +119,11 @@ def _lengths(ref: ModelRef, test_lengths: list[int] | None) -> list[int]:
 
 
 def load_model(ref: ModelRef, device: str = "cpu"):
-    """Load the model in eval mode, checking its vocabulary against the task's tokenizer."""
+    """Load the model strictly (`load_causal_lm`) in eval mode, checking its vocabulary against the
+    task's tokenizer."""
     task = ref.task
     folder = model_folder(ref)
-    model = AutoModelForCausalLM.from_pretrained(folder).to(device).eval()
+    model = load_causal_lm(folder, ref.model_path).to(device).eval()
     if model.config.vocab_size != task.vocab_size:
         raise ValueError(
             f"model: {ref.model_path} has vocab_size {model.config.vocab_size} but its task needs "

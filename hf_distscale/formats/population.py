@@ -28,6 +28,7 @@ in the results table's `model_path`.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from hf_distscale.formats.versions import load_json
@@ -38,6 +39,8 @@ SEEDS_INDEX = "seeds.parquet"
 RESULTS_FILE = "results.parquet"
 CHECKPOINT_DIR = "checkpoint"
 SEED_URI_PREFIX = "hf://"
+# The seed-record field holding {file name: SHA-256} of every other file of the seed folder.
+FILE_HASHES = "sha256"
 
 # Who a seed is: the seed record's fields that every results row repeats.
 IDENTITY_COLUMNS = (
@@ -66,6 +69,23 @@ def seed_subfolder(scale: str, seed: int) -> str:
 def read_seed_record(folder: str | Path) -> dict:
     """The `seed_record.json` of a finished seed folder (version-checked)."""
     return load_json(Path(folder) / SEED_RECORD, "seed_record")
+
+
+def sha256(path: str | Path) -> str:
+    """The SHA-256 of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def seed_file_hashes(folder: str | Path) -> dict[str, str]:
+    """{file name: SHA-256} of every file of a seed folder but its record: the record's `sha256`
+    field, written with it, so `verify` can tell a seed folder copied whole from one that was
+    altered, truncated or mixed with another seed's files since."""
+    return {path.name: sha256(path) for path in sorted(Path(folder).iterdir())
+            if path.is_file() and path.name != SEED_RECORD}
 
 
 def read_identity(population_dir: str | Path) -> dict:

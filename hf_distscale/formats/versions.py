@@ -25,6 +25,7 @@ CURRENT = {
     "figures": 1,
     "comparison": 1,
     "items": 2,
+    "verify": 1,
 }
 
 

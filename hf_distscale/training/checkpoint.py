@@ -13,13 +13,14 @@ truncated or altered state file is detected before it is used.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 from pathlib import Path
 
 import torch
+
+from hf_distscale.formats.population import sha256
 
 MANIFEST = "latest.json"
 
@@ -36,14 +37,6 @@ def write_atomic(path: Path, data: bytes) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def save_checkpoint(directory: Path, state: dict) -> Path:

@@ -34,7 +34,9 @@ from safetensors.torch import save_file
 from tqdm.auto import tqdm
 
 from hf_distscale.console import warn
-from hf_distscale.formats.population import POPULATION_FILE, SEED_RECORD, read_identity, read_seed_record
+from hf_distscale.formats.population import (
+    FILE_HASHES, POPULATION_FILE, SEED_RECORD, read_identity, read_seed_record, seed_file_hashes,
+)
 from hf_distscale.formats.versions import dump_json
 from hf_distscale.models import Scale, count_parameters, llama_config, select_scales
 from hf_distscale.tasks import CountingTask, build_tokenizer
@@ -193,7 +195,8 @@ class SeedJob:
 class SeedRunner:
     """Trains seed jobs into their seed folders, one seed or one stack of one scale's seeds at a time.
 
-    `record(job, model, summary)` is a finished seed's `seed_record.json`.
+    `record(job, model, summary)` is a finished seed's `seed_record.json`; the runner adds the
+    SHA-256 of the seed folder's files (`FILE_HASHES`), the same for every kind of population.
     """
 
     out_dir: Path
@@ -238,7 +241,7 @@ class SeedRunner:
             runs[index].tracker.finish()
             save_model_folder(job.start.stored(model), directory)
             job.start.tokenizer().save_pretrained(directory)
-            record = self.record(job, model, summary)
+            record = {**self.record(job, model, summary), FILE_HASHES: seed_file_hashes(directory)}
             write_atomic(directory / RECORD, dump_json(record, "seed_record"))
             remove_checkpoint(directory / "checkpoint")
             records.append(record)

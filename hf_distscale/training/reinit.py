@@ -26,10 +26,11 @@ import fnmatch
 from pathlib import Path
 
 import torch
-from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+from transformers import AutoConfig, AutoTokenizer
 from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
 
 from hf_distscale.formats.population import SEED_RECORD, read_seed_record
+from hf_distscale.models.loading import check_model_folder, load_causal_lm
 
 
 def base_name(base: str) -> str:
@@ -38,7 +39,8 @@ def base_name(base: str) -> str:
 
 
 def check_causal_lm(base: str, revision: str | None = None):
-    """The base's config, or a ValueError/FileNotFoundError naming what is wrong."""
+    """The base's config, or a ValueError/FileNotFoundError naming what is wrong; a local base's
+    weights are checked against its config too, before any seed is started."""
     if (Path(base) / SEED_RECORD).is_file() and "task" in read_seed_record(base):
         raise ValueError(
             f"base model: {base} was trained on the counting task, so its tokenizer is the counting "
@@ -57,6 +59,8 @@ def check_causal_lm(base: str, revision: str | None = None):
             f"base model: {base} is a {config.model_type!r} model ({type(config).__name__}), not a causal "
             f"LM; reinit needs a model AutoModelForCausalLM loads (e.g. llama, qwen2, gpt_neox)"
         )
+    if Path(base).is_dir():  # a repo id's weights are checked as they load (`load_causal_lm`)
+        check_model_folder(base)
     return config
 
 
@@ -72,10 +76,10 @@ def load_tokenizer(base: str, revision: str | None = None):
 
 
 def load_base(base: str, revision: str | None = None):
-    """(model in fp32, tokenizer) of a causal-LM base, checked first."""
+    """(model in fp32, tokenizer) of a causal-LM base, checked first and loaded strictly."""
     check_causal_lm(base, revision)
     tokenizer = load_tokenizer(base, revision)
-    model = AutoModelForCausalLM.from_pretrained(base, revision=revision, dtype=torch.float32)
+    model = load_causal_lm(base, revision=revision, dtype=torch.float32)
     return model, tokenizer
 
 

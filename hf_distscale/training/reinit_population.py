@@ -25,8 +25,8 @@ from pathlib import Path
 
 import torch
 from accelerate import Accelerator
-from transformers import AutoModelForCausalLM
 
+from hf_distscale.models.loading import skeleton
 from hf_distscale.training.checkpoint import sha256
 from hf_distscale.training.lm_objective import LMTrainingConfig, load_lm_preset, text_objective
 from hf_distscale.training.population import (
@@ -48,12 +48,6 @@ def base_revision(base: str, config) -> str:
         return config._commit_hash
     weights = sorted(Path(base).glob("*.safetensors")) or sorted(Path(base).glob("*.bin"))
     return f"sha256:{sha256(weights[0])}" if weights else "unknown"
-
-
-def skeleton(config):
-    """The model of `config` on the meta device: its module tree without allocating weights."""
-    with torch.device("meta"):
-        return AutoModelForCausalLM.from_config(config)
 
 
 def shared_tokenizer(bases: list[str], revision: str | None):
