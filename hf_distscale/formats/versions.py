@@ -23,6 +23,7 @@ CURRENT = {
     "benchmark_statistics": 1,
     "figure_data": 1,
     "figures": 1,
+    "output": 1,
 }
 
 
