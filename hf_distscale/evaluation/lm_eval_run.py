@@ -174,7 +174,7 @@ class LMEval:
         self.built, self.items_file = built, items_file
         self.limit, self.batch_size, self.dtype = limit, batch_size, dtype
         self.metric = evaluate.load(str(METRIC))
-        self.items = pd.read_parquet(items_file) if items_file.is_file() else pd.DataFrame()
+        self.items = None  # read at the first score, under the results table's lock
         logging.getLogger("lm_eval").setLevel(logging.ERROR)
 
     def pending(self, done: pd.DataFrame, ref: ModelRef) -> list[str]:
@@ -192,6 +192,8 @@ class LMEval:
             task_rows, task_items = _task_rows(results, self.built[name], name, ref, self.metric)
             rows += task_rows
             new_items.append(task_items)
+        if self.items is None:
+            self.items = pd.read_parquet(self.items_file) if self.items_file.is_file() else pd.DataFrame()
         if not self.items.empty:
             stale = (self.items["model_path"] == ref.model_path) & self.items["benchmark"].isin(pending)
             new_items.insert(0, self.items[~stale])
