@@ -106,6 +106,9 @@ def check_output(path: str | Path, kind: str = FILE, inputs: Iterable[str | Path
         if replaced and resolved.is_relative_to(target):
             raise ValueError(f"{option}: {path} holds the input {source} and would replace it; give "
                              f"{option} a path that holds no input")
+    if replaced and Path.cwd().resolve().is_relative_to(target):
+        raise ValueError(f"{option}: {path} holds the folder you are in, which it would replace; give "
+                         f"{option} a folder beside it")
     if replaced:
         check_replaceable(path, kind, option, overwrite)
     return path
@@ -127,11 +130,12 @@ def check_replaceable(path: Path, kind: str, option: str = "--out", overwrite: b
 
 def lock_path(path: Path) -> Path:
     """`.<name>.lock` beside the output: outside it, so it outlives the folder exchange."""
+    path = path.absolute()
     return path.parent / f".{path.name}.lock"
 
 
 def _owner_path(path: Path) -> Path:
-    return path.parent / f".{path.name}.lock.owner"
+    return lock_path(path).with_name(lock_path(path).name + ".owner")
 
 
 @contextmanager
@@ -228,6 +232,7 @@ def write_file(path: str | Path, data: bytes | Callable[[Path], object]) -> Path
 
 def _leftovers(path: Path) -> list[Path]:
     """The `.tmp-<name>-<pid>` and `.old-<name>` siblings of `path`."""
+    path = path.absolute()
     if not path.parent.is_dir():
         return []
     pattern = re.compile(rf"{re.escape(_TMP + path.name)}-\d+|{re.escape(_OLD + path.name)}")
@@ -243,7 +248,7 @@ def _remove(path: Path) -> None:
 
 def recover(path: str | Path) -> None:
     """Apply the recovery rule (module docstring) to the leftovers of `path`; call it under its lock."""
-    path = Path(path).expanduser()
+    path = Path(path).expanduser().absolute()
     for leftover in _leftovers(path):
         if leftover.name.startswith(_OLD) and not path.exists():
             os.rename(leftover, path)
@@ -277,7 +282,11 @@ def replace_folder(new: Path, path: Path) -> None:
     else:
         old = path.parent / f"{_OLD}{path.name}"
         os.rename(path, old)
-        os.rename(new, path)
+        try:
+            os.rename(new, path)
+        except BaseException:
+            os.rename(old, path)  # a kill here instead is what `recover` puts right
+            raise
         shutil.rmtree(old)
     _fsync(path.parent)
 
@@ -328,12 +337,13 @@ def folder_output(path: str | Path, kind: str, option: str = "--out",
     path = Path(path).expanduser()
     with output_lock(path):
         check_replaceable(path, kind, option, overwrite)
-        staging = path.parent / f"{_TMP}{path.name}-{os.getpid()}"
+        final = path.absolute()
+        staging = final.parent / f"{_TMP}{final.name}-{os.getpid()}"
         staging.mkdir()
         try:
             yield staging
             write_manifest(staging, kind)
-            replace_folder(staging, path)
+            replace_folder(staging, final)
         finally:
             if staging.exists():
                 shutil.rmtree(staging)
