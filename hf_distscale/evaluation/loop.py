@@ -40,6 +40,7 @@ def evaluate_models(refs: list[ModelRef], benchmark: Benchmark, out: str | Path,
     """Evaluate every model of `refs` on `benchmark` into the table at `out`; returns the table."""
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     with output_lock(out):  # read under the lock, so a row another run finished is never dropped
+        note_kept(out, f"every finished model's rows in {out}")
         table = read_table(out)
         for ref in tqdm(refs, desc="models", unit="model"):
             own = table["model_path"] == ref.model_path
@@ -54,7 +55,6 @@ def evaluate_models(refs: list[ModelRef], benchmark: Benchmark, out: str | Path,
                                     index=table.index, dtype=bool)
             table = append_rows(table[~stale], rows)
             write_table(table, out)
-            note_kept(out, f"{out} with {len(table)} finished rows")
         if table.empty:
             write_table(table, out)
     return table
