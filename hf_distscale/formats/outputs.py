@@ -123,8 +123,10 @@ def check_replaceable(path: Path, kind: str, option: str = "--out", overwrite: b
         return
     if overwrite is False:
         raise ValueError(f"{option}: {path} is not empty; choose a new folder, or pass --overwrite to replace it")
-    if finished_kind(path) != kind:
-        raise ValueError(f"{option}: {path} exists and is not a finished {kind} output (no {MANIFEST}); "
+    found = finished_kind(path)
+    if found != kind:
+        what = f"a finished {found} output" if found else f"no {MANIFEST}"
+        raise ValueError(f"{option}: {path} exists and is not a finished {kind} output ({what}); "
                          "choose a new or empty folder, or move it away")
 
 
@@ -150,7 +152,7 @@ def output_lock(path: str | Path, held: bool = True) -> Iterator[Path]:
     if not held:
         yield path
         return
-    import socket  # these three only when an output is written: the console imports this module at start
+    import socket  # socket and filelock only when an output is written: the console imports this module
 
     from filelock import FileLock, Timeout
 
@@ -163,9 +165,9 @@ def output_lock(path: str | Path, held: bool = True) -> Iterator[Path]:
                            "or write to another path") from None
     owner = _owner_path(path)
     try:
-        owner.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
-                                     "command": shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]]),
-                                     "since": time.strftime("%Y-%m-%d %H:%M:%S")}))
+        write_file(owner, json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                                      "command": shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+                                      "since": time.strftime("%Y-%m-%d %H:%M:%S")}).encode())
         recover(path)
         note_kept(path, f"{path} as it was" if path.exists() else f"no {path} (nothing was written)")
         yield path
