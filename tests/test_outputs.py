@@ -40,11 +40,12 @@ INTERRUPTED = 130
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    """A two-seed smoke population, a small results table, and its finished analysis."""
+    """A two-seed smoke population and a small results table (all seeds fail at one scale and succeed
+    at the other: no mixture to fit, so the planner's simulations are instant)."""
     root = tmp_path_factory.mktemp("outputs")
     train_population("cpu_depth", ["l1"], [0, 1], "smoke", root / "runs", progress=False,
                      training_overrides={"max_steps": 4, "warmup_steps": 1, "eval_every": 2, "checkpoint_every": 2})
-    write_table(synthetic_results([0.2, 0.8], n_seeds=5, test_lengths=(16,), family="cpu_depth"),
+    write_table(synthetic_results([0.0, 1.0], n_seeds=5, test_lengths=(16,), family="cpu_depth"),
                 root / "results.parquet")
     return root
 
@@ -53,6 +54,14 @@ def world(tmp_path_factory):
 def here(world, monkeypatch):
     monkeypatch.chdir(world)
     return world
+
+
+@pytest.fixture(scope="module")
+def analysis(world) -> Path:
+    """The finished analysis of the world's results table: an old output to replace, a site's input."""
+    folder = world / "analysis"
+    assert main(["analyze", str(world / "results.parquet"), *ANALYZE[2:], "--out", str(folder)]) == 0
+    return folder
 
 
 def fingerprint(folder: Path) -> dict[str, str]:
@@ -173,22 +182,19 @@ def interrupted_at_every_step(argv: list[str], out: Path, steps: int, capfd, mon
         assert leftovers(out) == [], f"step {stop_at}: {leftovers(out)}"
 
 
-def test_analyze_keeps_the_old_or_the_new_analysis_at_every_write_step(here, tmp_path, monkeypatch):
+def test_analyze_keeps_the_old_or_the_new_analysis_at_every_write_step(here, analysis, tmp_path, monkeypatch):
     """Issue 28 defect 3: an interrupted analyze left old and new files side by side, or half of them."""
     out = here / "analysis-steps"
+    shutil.copytree(analysis, out)
     argv = [*ANALYZE, "--out", str(out)]
-    assert main(argv) == 0
     steps = killed_at_every_step(argv, out, tmp_path / "after-kill", monkeypatch, lambda: old_or_complete_folder(out))
     assert is_complete(out) and steps > 10
 
 
 @pytest.mark.parametrize("exchange", ["renameat2", "two renames"])
-def test_leaderboard_build_keeps_the_old_or_the_new_site_at_every_write_step(here, tmp_path, capfd, monkeypatch,
-                                                                             exchange):
+def test_leaderboard_build_keeps_the_old_or_the_new_site_at_every_write_step(here, analysis, tmp_path, capfd,
+                                                                             monkeypatch, exchange):
     """Also where the system cannot exchange two folders in one step: old -> .old-, new -> final."""
-    analysis = here / "analysis-for-site"
-    if not analysis.is_dir():
-        assert main([*ANALYZE, "--out", str(analysis)]) == 0
     if exchange == "two renames":
         monkeypatch.setattr(outputs, "_exchange", lambda new, old: False)
     out = here / f"site-{exchange.replace(' ', '-')}"
@@ -314,12 +320,12 @@ def test_two_evals_on_one_table_the_second_fails_at_once_and_ctrl_c_keeps_the_fi
     assert leftovers(out) == []
 
 
-def test_a_second_analysis_fails_at_once_and_a_killed_one_leaves_the_old(here, tmp_path, capfd):
+def test_a_second_analysis_fails_at_once_and_a_killed_one_leaves_the_old(here, analysis, tmp_path, capfd):
     """Two analyses into one folder: while the first writes, the second fails at once. The first, killed
     (SIGKILL) mid-way, leaves the earlier analysis as it was; the next reader removes its leftovers."""
     out = tmp_path / "analysis"
+    shutil.copytree(analysis, out)
     argv = [*ANALYZE, "--out", str(out)]
-    assert main(argv) == 0
     before = fingerprint(out)
     first = start(argv, here)
     wait_for(out.parent / f".tmp-{out.name}-{first.pid}" / "statistics.json", first)
