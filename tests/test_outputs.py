@@ -31,6 +31,8 @@ from hf_distscale.formats.results import read_parquet, write_table
 from hf_distscale.formats.versions import load_json
 from hf_distscale.training import train_population
 
+pytestmark = pytest.mark.xdist_group("outputs")  # one worker builds the world once
+
 ROOT = Path(__file__).resolve().parents[1]
 ENV = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT))
 POPULATION = "runs/cpu_depth-smoke"
