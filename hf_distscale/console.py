@@ -17,6 +17,8 @@ import sys
 import warnings
 from pathlib import Path
 
+from hf_distscale.formats.outputs import kept_on_interrupt
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 # Progress bars and advice of the Hugging Face libraries, read when they are imported (after this).
 QUIET_ENV = {"HF_HUB_DISABLE_PROGRESS_BARS": "1", "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",
@@ -48,11 +50,16 @@ def _show_warning(verbose: bool):
     return show
 
 
+INTERRUPTED = 130  # the shell's code for a command ended by SIGINT (128 + 2)
+
+
 def report_errors(prog: str, func, args: argparse.Namespace) -> int:
     """Run `func(args)`; bad input (ValueError, OSError such as a missing file) becomes one line and exit code 2.
 
     A verb whose answer is its exit code (`verify`: 1 when it found a fault)
     returns that int; whatever else a verb returns (records, a table) is exit 0.
+    Ctrl-C (SIGINT) becomes one line saying what was kept (what the outputs in
+    progress noted: finished rows, the previous output) and exit code 130.
     Unless `args.verbose`, third-party log lines below ERROR, their progress
     bars and their Python warnings stay off the terminal.
     """
@@ -71,6 +78,10 @@ def report_errors(prog: str, func, args: argparse.Namespace) -> int:
     except (ValueError, OSError) as err:
         print(f"{prog}: error: {' '.join(str(err).split())}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted; kept: {kept_on_interrupt()}; rerun the same command to finish",
+              file=sys.stderr)
+        return INTERRUPTED
     finally:
         warnings.showwarning = shown
         logging.disable(logging.NOTSET)

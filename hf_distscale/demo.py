@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 
+from hf_distscale.formats.outputs import GROWING, check_output
 from hf_distscale.presets import load_lm_preset, load_preset
 
 DEFAULT_PRESET = "reduced"
@@ -23,6 +24,7 @@ ANALYSIS_FILE_SUFFIXES = ("_png", "_svg", "_csv", "_json", "_md")
 def run(args: argparse.Namespace) -> None:
     preset, out = (DEFAULT_LM_PRESET, "outputs/demo-lm") if args.lm else (DEFAULT_PRESET, "outputs/demo")
     (load_lm_preset if args.lm else load_preset)(args.preset or preset)  # an unknown name, before torch loads
+    check_output(args.out or out, GROWING, example="demo")
     from hf_distscale.pipeline import run_pipeline  # imports torch and every stage; the CLI must stay fast
 
     outputs = run_pipeline(args.preset or preset, args.out or out, lm=args.lm, processes=args.processes)

@@ -36,30 +36,35 @@ def build_leaderboard(sources: str | Path | list, out_dir: str | Path, plan: boo
     and the figures look, for the benchmarks that have it.
     Raises FileNotFoundError / ValueError (one line each) for a missing,
     empty or schema-less table, an unreachable repo, or an `out_dir` that
-    exists, holds files and is not a leaderboard.
+    exists, holds files and is not a finished leaderboard, or holds a source.
+    The site is built aside and swapped in whole, under a lock taken before
+    the analysis (`formats.outputs.folder_output`).
     """
     import pandas as pd  # the analysis stack and plotting: imported when a site is built, not for --help
 
     from hf_distscale.analysis.report import write_page_data
     from hf_distscale.formats.analysis import is_analysis
-    from hf_distscale.leaderboard import build_site
-    from hf_distscale.leaderboard.build import check_out_dir
+    from hf_distscale.formats.outputs import ANALYSIS, LEADERBOARD, check_output, folder_output, write_manifest
+    from hf_distscale.leaderboard.build import write_site
 
-    check_out_dir(out_dir)
     sources = [sources] if isinstance(sources, (str, Path)) else list(sources)
+    check_output(out_dir, LEADERBOARD, inputs=sources, example="site")
     if not sources:
         raise ValueError("leaderboard: no results source given; pass Parquet files or results repo ids")
     analyses = [Path(source) for source in sources if Path(source).is_dir() and is_analysis(source)]
-    results = [read_source(source) for source in sources if not (Path(source).is_dir() and is_analysis(source))]
-    with tempfile.TemporaryDirectory(prefix="leaderboard-analysis-") as analysis_dir:
+    with (folder_output(out_dir, LEADERBOARD) as folder,
+          tempfile.TemporaryDirectory(prefix="leaderboard-analysis-") as analysis_dir):
+        results = [read_source(source) for source in sources if Path(source) not in analyses]
         dataset_sources = {}
         if results:
             table = pd.concat(results, ignore_index=True)
             firsts = table.drop_duplicates(["population", "benchmark"])
             dataset_sources = dict(zip(zip(firsts["population"], firsts["benchmark"]), firsts["source"]))
             write_page_data(table.drop(columns="source"), analysis_dir, plan, breakthrough_condition)
+            write_manifest(analysis_dir, ANALYSIS)
             analyses.append(Path(analysis_dir))
-        return build_site(analyses, out_dir, dataset_sources)
+        write_site(analyses, folder, dataset_sources)
+    return Path(out_dir) / "index.html"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -89,12 +94,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_build(args: argparse.Namespace) -> None:
-    from hf_distscale.formats.analysis import is_analysis
+    from hf_distscale.formats.analysis import check_analysis, is_analysis
+    from hf_distscale.formats.outputs import LEADERBOARD, check_output
     from hf_distscale.hub.errors import check_results_source
 
     for source in args.results:  # a missing or wrong source is reported before the analysis stack loads
-        if not is_analysis(source):
+        if is_analysis(source):
+            check_analysis(source)
+        else:
             check_results_source(source)
+    check_output(args.out, LEADERBOARD, inputs=args.results, example="site")
     index = build_leaderboard(args.results, args.out, plan=args.plan,
                               breakthrough_condition=args.breakthrough_condition)
     print(f"leaderboard: {index}")

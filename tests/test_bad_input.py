@@ -107,6 +107,24 @@ CASES = [
     (["leaderboard", "build", POPULATION, "--out", "new-site"], "is a population folder"),
     (["leaderboard", "push", "no-such-site", "org/space"], "no-such-site"),
     (["demo", "--preset", "no-such-preset", "--out", "new-demo"], "no-such-preset"),
+    # Outputs (issue 28): never over or inside an input, never a file where a folder goes (or the
+    # reverse), never over a folder that is not a finished output of its kind; readers take only those.
+    (["plan", "results.parquet", "--out", "results.parquet"], "--out: results.parquet is also an input"),
+    (["ingest", "lm-eval/gpt2/results.json", "--out", "lm-eval/gpt2/results.json"], "is also an input"),
+    (["eval", POPULATION, "--out", f"{POPULATION}/results.parquet"], "lies inside the input"),
+    (["eval", POPULATION, "--out", "results.parquet/new.parquet"], "which is a file"),
+    (["analyze", "results.parquet", "--out", "."], "holds the input results.parquet"),
+    (["analyze", "results.parquet", "--out", "work"], "work exists and is not a finished analysis output"),
+    (["leaderboard", "build", "results.parquet", "--out", "."], "holds the input results.parquet"),
+    (["leaderboard", "build", "half-analysis", "--out", "new-site"], "is not a finished analysis output"),
+    (["leaderboard", "push", "work", "org/space"], "work is not a finished leaderboard output"),
+    (["hub", "push", "dataset", "work", "org/name"], "work is not a finished dataset output"),
+    (["hub", "pull", "org/name", "--out", "results.parquet"], "--out: results.parquet is a file"),
+    (["dataset", "build", "--preset", "smoke", "--out", "results.parquet"], "--out: results.parquet is a file"),
+    (["train", "--family", "cpu_depth", "--seeds", "0", "--preset", "smoke", "--out", "results.parquet"],
+     "--out: results.parquet is a file"),
+    (["reinit", SEED, "--dataset", "english.txt", "--seeds", "0", "--out", SEED], "is also an input"),
+    (["demo", "--out", "results.parquet"], "--out: results.parquet is a file"),
 ]
 
 
@@ -126,6 +144,8 @@ def world(tmp_path_factory):
     (root / "work").mkdir()
     (root / "work" / "notes.md").write_text("finished work that no mistake may touch\n")
     (root / "empty-folder").mkdir()
+    (root / "half-analysis").mkdir()  # what an interrupted analyze left before outputs were atomic
+    (root / "half-analysis" / "statistics.json").write_text("{}")
     (root / "not-lm-eval.json").write_text(json.dumps({"accuracy": 0.5}))
     write_lm_eval_results(root / "lm-eval" / "gpt2", "gpt2", ["arc_easy"])
     write_lm_eval_results(root / "lm-eval" / "mixed" / "pythia-70m", "pythia-70m", ["arc_easy", "piqa"])

@@ -64,8 +64,8 @@ def bad_inputs(tmp_path):
     (["build", "empty.parquet", "--out", "site"], "empty.parquet is not a Parquet results table"),
     (["build", "schemaless.parquet", "--out", "site"], "has no 'em' column"),
     (["build", "missing.parquet", "--out", "site"], "no such results file"),
-    (["build", "good.parquet", "--out", "notes"], "notes exists and is not a leaderboard"),
-    (["push", "notes", "someone/space"], "notes is not a built leaderboard"),
+    (["build", "good.parquet", "--out", "notes"], "notes exists and is not a finished leaderboard output"),
+    (["push", "notes", "someone/space"], "notes is not a finished leaderboard output"),
 ])
 def test_bad_input_is_one_line_and_exit_code_2(bad_inputs, capsys, monkeypatch, arguments, message):
     monkeypatch.chdir(bad_inputs)
@@ -189,5 +189,5 @@ def test_a_folder_that_is_not_an_analysis_is_one_line_and_exit_code_2(tmp_path, 
     (tmp_path / "notes").mkdir()
     assert main(["leaderboard", "build", str(tmp_path / "notes"), "--out", str(tmp_path / "site")]) == 2
     assert "notes is a folder, not a results table" in capsys.readouterr().err
-    with pytest.raises(ValueError, match="is not an analysis output"):
+    with pytest.raises(ValueError, match="is not a finished analysis output"):
         build_site(tmp_path / "notes", tmp_path / "site")

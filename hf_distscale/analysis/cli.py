@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-
 from hf_distscale.analysis.bootstrap import N_RESAMPLES, check_resamples
 from hf_distscale.analysis.thresholds import metric_names
+from hf_distscale.formats.outputs import ANALYSIS, check_output
 from hf_distscale.hub.errors import check_results_source
 
 
@@ -50,10 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> None:
     check_results_source(args.results)
     items_file(args)
-    out = Path(args.out).expanduser()
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out: {args.out} is a file; give a folder for the analysis, e.g. "
-                         f"--out {out.with_suffix('')}-analysis")
+    out = check_output(args.out, ANALYSIS, inputs=[args.results], example="analysis")
     try:
         check_resamples(args.resamples)  # the analysis's own rule, found before the heavy imports
     except ValueError as err:

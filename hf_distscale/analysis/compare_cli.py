@@ -7,6 +7,7 @@ from pathlib import Path
 
 from hf_distscale.analysis.bootstrap import N_PERMUTATIONS, N_RESAMPLES, check_resamples
 from hf_distscale.analysis.thresholds import metric_names
+from hf_distscale.formats.outputs import COMPARISON, check_output, folder_output
 from hf_distscale.hub.errors import check_results_source
 
 
@@ -58,6 +59,9 @@ def check_settings(args: argparse.Namespace) -> None:
     for source in (args.a, args.b):
         if source is not None:
             check_results_source(source)
+    if args.out:
+        check_output(args.out, COMPARISON, inputs=[source for source in (args.a, args.b) if source],
+                     example="comparison")
 
 
 def run(args: argparse.Namespace) -> None:
@@ -89,13 +93,7 @@ def run(args: argparse.Namespace) -> None:
                  "b": {"source": str(args.b or args.a), "filter": filters_b}}
         settings = {name: getattr(args, name) for name in ("metric", "alpha", "power", "effect", "resamples",
                                                             "permutations", "seed")}
-        write_folder(args.out, {COMPARISON_FILE: comparison_json(sides, settings, keys, groups),
-                                COMPARISON_MD: (text + "\n").encode()})
+        with folder_output(args.out, COMPARISON) as folder:
+            (folder / COMPARISON_FILE).write_bytes(comparison_json(sides, settings, keys, groups))
+            (folder / COMPARISON_MD).write_text(text + "\n")
         print(f"\nwrote {COMPARISON_FILE} and {COMPARISON_MD} to {args.out}")
-
-
-def write_folder(out: str, files: dict[str, bytes]) -> None:
-    folder = Path(out).expanduser()
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, data in files.items():
-        (folder / name).write_bytes(data)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-
+from contextlib import nullcontext
 from hf_distscale.analysis.thresholds import metric_names
+from hf_distscale.formats.outputs import FILE, check_output, output_lock, write_file
 from hf_distscale.hub.errors import check_results_source
 
 
@@ -33,14 +33,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> None:
     check_results_source(args.results)
-    if args.out and Path(args.out).expanduser().is_dir():
-        raise ValueError(f"--out: {args.out} is a folder; give a CSV file name, e.g. --out plan.csv")
+    if args.out:
+        check_output(args.out, FILE, inputs=[args.results], example="plan.csv")
     from hf_distscale.analysis.plan import format_plan, plan_table  # heavy (scipy): after the checks
     from hf_distscale.hub.reading import read_results
 
-    plan = plan_table(read_results(args.results), args.power, args.alpha, args.ci_width,
-                      metric=args.metric, preset=args.preset)
-    print(format_plan(plan, args.power, args.alpha, args.ci_width))
-    if args.out:
-        plan.to_csv(args.out, index=False)
-        print(f"plan_csv: {args.out}")
+    with output_lock(args.out) if args.out else nullcontext():  # held from the start: a second run fails at once
+        plan = plan_table(read_results(args.results), args.power, args.alpha, args.ci_width,
+                          metric=args.metric, preset=args.preset)
+        print(format_plan(plan, args.power, args.alpha, args.ci_width))
+        if args.out:
+            write_file(args.out, lambda partial: plan.to_csv(partial, index=False))
+            print(f"plan_csv: {args.out}")

@@ -32,6 +32,7 @@ from hf_distscale.formats.analysis import (
     write_figure_index,
     write_statistics,
 )
+from hf_distscale.formats.outputs import ANALYSIS, folder_output
 from hf_distscale.formats.results import counting_condition
 
 
@@ -83,15 +84,24 @@ def analyze(
     figure one of top_seeds (only series with B/L: 2 or more scales),
     violins, fractions (metrics with thresholds), histograms; the files are
     figures/<population>/<benchmark>/<figure>_<family>.png and .svg.
+    The folder is built aside and swapped in whole, under a lock
+    (`formats.outputs.folder_output`): an interrupted analysis leaves the previous one.
     """
     out_dir = Path(out_dir)
     if breakthrough_condition is None and breakthrough_test_length is not None:
         breakthrough_condition = counting_condition(breakthrough_test_length)
+    with folder_output(out_dir, ANALYSIS) as folder:
+        paths = _write_analysis(results, folder, metric, breakthrough_condition, n_resamples, seed, plan, items)
+    return {name: out_dir / path.relative_to(folder) for name, path in paths.items()}
+
+
+def _write_analysis(results, out_dir: Path, metric: str, breakthrough_condition: str | None, n_resamples: int,
+                    seed: int, plan: bool, items: pd.DataFrame | None) -> dict[str, Path]:
+    """`analyze`'s files, written into `out_dir` (the output's temporary folder)."""
     table = load_results(results, metric)
     statistics = distributional_statistics(table, metric, breakthrough_condition, n_resamples, seed, items)
     for message in statistics.messages:
         warn(message)
-    out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"statistics_json": write_statistics(out_dir, statistics.to_dict())}
     page_split = (statistics.variance_split if items is None or ITEM_VALUES.get(metric) == "correct"
                   else variance_split(items, "em", n_resamples, seed))  # the page shows each benchmark's score

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hf_distscale.formats.outputs import DATASET, check_output
 from hf_distscale.presets import available_presets, load_preset
 
 
@@ -23,6 +24,7 @@ def register(subparsers) -> None:
 def _build(args) -> None:
     for name in args.preset:  # an unknown name, before `datasets` loads
         load_preset(name)
+    check_output(args.out, DATASET, example="dataset", overwrite=args.overwrite)
     from hf_distscale.data.export import export_dataset
 
     out = export_dataset(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import yaml
 from tqdm.auto import tqdm
 
 from hf_distscale.data.builder import CountingBuilder, test_split_name
+from hf_distscale.formats.outputs import DATASET, folder_output
 from hf_distscale.presets import load_preset
 from hf_distscale.tasks import CountingTask
 
@@ -32,26 +32,25 @@ def export_dataset(
     shard_rows: int = 10_000,
     overwrite: bool = False,
 ) -> Path:
-    """Build every preset with `CountingBuilder` and write Parquet shards plus a card."""
+    """Build every preset with `CountingBuilder` and write Parquet shards plus a card.
+
+    The folder is built aside and swapped in whole, under a lock
+    (`formats.outputs.folder_output`); `out_dir` must be new or empty
+    unless `overwrite`.
+    """
     out_dir = Path(out_dir)
-    if out_dir.exists() and any(out_dir.iterdir()):
-        if not overwrite:
-            raise ValueError(
-                f"out: {out_dir} is not empty; choose a new folder or pass --overwrite"
-            )
-        shutil.rmtree(out_dir)
     overrides = {} if train_rows is None else {"train_rows": train_rows}
     tasks = [CountingTask.from_preset(name, **overrides) for name in presets]
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as cache_dir:
+    with folder_output(out_dir, DATASET, overwrite=overwrite) as folder, \
+            tempfile.TemporaryDirectory() as cache_dir:
         for task in tqdm(tasks, desc="configs", unit="config"):
             builder = CountingBuilder(
                 config_name=task.name, task=task, train_seed=train_seed, cache_dir=cache_dir
             )
             builder.download_and_prepare()
             for split in builder.info.splits:
-                _write_shards(builder.as_dataset(split=split), out_dir / task.name, split, shard_rows)
-    (out_dir / "README.md").write_text(dataset_card(tasks, train_seed))
+                _write_shards(builder.as_dataset(split=split), folder / task.name, split, shard_rows)
+        (folder / "README.md").write_text(dataset_card(tasks, train_seed))
     return out_dir
 
 

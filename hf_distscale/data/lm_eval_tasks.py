@@ -20,6 +20,7 @@ import yaml
 
 import hf_distscale
 from hf_distscale.data.builder import test_split_name
+from hf_distscale.formats.outputs import write_file
 from hf_distscale.presets import available_presets
 from hf_distscale.tasks import CountingTask
 
@@ -96,9 +97,7 @@ def write_counting_tasks(folder: str | Path | None = None) -> Path:
     for name, text in files.items():
         path = folder / name
         if not path.is_file() or path.read_text() != text:
-            partial = folder / f".{name}.{os.getpid()}"
-            partial.write_text(text)
-            os.replace(partial, path)
+            write_file(path, text.encode())
     return folder
 
 

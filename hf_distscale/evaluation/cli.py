@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hf_distscale.evaluation.sources import check_sources
+from hf_distscale.formats.outputs import check_output
 from hf_distscale.presets import available_presets
 
 
@@ -31,6 +32,7 @@ def run(args) -> None:
     if args.preset is not None and args.preset not in available_presets():
         raise ValueError(f"--preset: unknown preset {args.preset!r}; choose one of {', '.join(available_presets())}")
     check_sources(args.sources)
+    check_output(args.out, "file", inputs=args.sources, example="results.parquet")
     from hf_distscale.formats.results import read_table  # pandas: after the instant checks
 
     read_table(args.out)

@@ -5,23 +5,29 @@ from __future__ import annotations
 from pathlib import Path
 
 from hf_distscale.evaluation.sources import results_files
+from hf_distscale.formats.outputs import check_output, output_lock
+
+
+def check_new(out: Path) -> None:
+    """ingest writes whole tables only: an existing --out is someone's table, never replaced."""
+    if out.exists():
+        raise ValueError(f"--out: {out} exists; give a new file name (ingest writes a whole results "
+                         f"table and leaves {out} as it is)")
 
 
 def run(args) -> None:
     results_files(args.paths)
-    out = Path(args.out).expanduser()
-    if out.is_dir():
-        raise ValueError(f"--out: {out} is a folder; give a Parquet file, e.g. --out {out / 'results.parquet'}")
-    if out.exists():
-        raise ValueError(f"--out: {out} exists; give a new file name (ingest writes a whole results "
-                         f"table and leaves {out} as it is)")
+    out = check_output(args.out, "file", inputs=args.paths, example="results.parquet")
+    check_new(out)
     from hf_distscale.evaluation.ingest import ingest  # pandas, scipy: after the instant checks
     from hf_distscale.evaluation.models import DEFAULT_NAME_RULE
     from hf_distscale.formats.results import write_table
 
-    table = ingest(args.paths, name_rule=args.name_rule or DEFAULT_NAME_RULE,
-                   population=args.population, family=args.family)
-    write_table(table, out)
+    with output_lock(out):
+        check_new(out)  # again under the lock: another run may have written it since
+        table = ingest(args.paths, name_rule=args.name_rule or DEFAULT_NAME_RULE,
+                       population=args.population, family=args.family)
+        write_table(table, out)
     overall = table[table["benchmark"] == table["condition"]]
     summary = overall.groupby(["population", "scale", "benchmark"], sort=False)[["acc", "nll_correct"]]
     print(summary.agg(["count", "mean"]).to_string())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from hf_distscale.evaluation.sources import check_sources
+from hf_distscale.formats.outputs import check_output
 
 
 def _limit(text: str) -> int | float:
@@ -26,6 +27,8 @@ def run(args) -> None:
     if args.batch_size < 1 or (args.num_fewshot is not None and args.num_fewshot < 0):
         raise ValueError("--batch-size must be positive and --num-fewshot 0 or more; e.g. --batch-size 32")
     check_sources(args.sources)
+    check_output(args.out, "file", inputs=[*args.sources, *filter(None, [args.include_path])],
+                 example="results.parquet")
     from hf_distscale.formats.results import read_table  # pandas: after the instant checks
 
     read_table(args.out)

@@ -5,6 +5,7 @@ scores it into results rows. The loop skips a model with nothing missing,
 replaces the model's rows of the same (benchmark, condition) by the new ones,
 and rewrites the table atomically after each model, so rerunning after an
 interruption, or after deleting some rows, computes only what is missing.
+The table is locked while the loop runs: a second run writing it fails at once.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import torch
 from tqdm.auto import tqdm
 
 from hf_distscale.evaluation.models import ModelRef
+from hf_distscale.formats.outputs import note_kept, output_lock
 from hf_distscale.formats.results import append_rows, read_table, write_table
 from hf_distscale.models.loading import check_model_folder
 
@@ -38,23 +40,25 @@ def evaluate_models(refs: list[ModelRef], benchmark: Benchmark, out: str | Path,
                     device: str | None = None) -> pd.DataFrame:
     """Evaluate every model of `refs` on `benchmark` into the table at `out`; returns the table."""
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    table = read_table(out)
-    for ref in refs:  # a local model with work left is checked before any row is written
-        if ref.folder is not None and benchmark.pending(table[table["model_path"] == ref.model_path], ref):
-            check_model_folder(ref.folder, ref.model_path)
-    for ref in tqdm(refs, desc="models", unit="model"):
-        own = table["model_path"] == ref.model_path
-        pending = benchmark.pending(table[own], ref)
-        if not pending:
-            continue
-        model = benchmark.load(ref, device)
-        rows = benchmark.score(model, ref, pending)
-        del model  # free it before the next one loads
-        new = {(row["benchmark"], row["condition"]) for row in rows}
-        stale = own & pd.Series([key in new for key in zip(table["benchmark"], table["condition"])],
-                                index=table.index, dtype=bool)
-        table = append_rows(table[~stale], rows)
-        write_table(table, out)
-    if table.empty:
-        write_table(table, out)
+    with output_lock(out):  # read under the lock, so a row another run finished is never dropped
+        note_kept(out, f"every finished model's rows in {out}")
+        table = read_table(out)
+        for ref in refs:  # a local model with work left is checked before any row is written
+            if ref.folder is not None and benchmark.pending(table[table["model_path"] == ref.model_path], ref):
+                check_model_folder(ref.folder, ref.model_path)
+        for ref in tqdm(refs, desc="models", unit="model"):
+            own = table["model_path"] == ref.model_path
+            pending = benchmark.pending(table[own], ref)
+            if not pending:
+                continue
+            model = benchmark.load(ref, device)
+            rows = benchmark.score(model, ref, pending)
+            del model  # free it before the next one loads
+            new = {(row["benchmark"], row["condition"]) for row in rows}
+            stale = own & pd.Series([key in new for key in zip(table["benchmark"], table["condition"])],
+                                    index=table.index, dtype=bool)
+            table = append_rows(table[~stale], rows)
+            write_table(table, out)
+        if table.empty:
+            write_table(table, out)
     return table

@@ -5,7 +5,9 @@
   seed URIs (`hf://org/name/<scale>/seed-XXXX[@rev]`);
 - `results`: the results table, one row per (model, benchmark, condition);
 - `analysis`: what `analyze` writes for later stages: `statistics.json`,
-  `claims.json`, the figure index.
+  `claims.json`, the figure index;
+- `outputs`: how every verb writes: output paths checked before work, a lock
+  per output, atomic files, folders swapped in whole with a manifest written last.
 
 Every stage imports these modules and they import no stage, no torch and no
 Hub client: a contract is readable without the code that wrote it. Each

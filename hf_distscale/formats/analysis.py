@@ -17,6 +17,7 @@
                             relative to <out>
     <out>/figures/<population>/<benchmark>/<figure>_<family>.{png,svg}
     <out>/summary.csv, summary.md   the per-scale table for people
+    <out>/hf_distscale_output.json   the manifest, written last (`formats.outputs`): the folder is finished
 
 The leaderboard and anything else downstream read these files and recompute
 nothing. Each JSON file carries its format version (`versions`); values are
@@ -30,6 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from hf_distscale.formats.outputs import ANALYSIS, MANIFEST, require_finished
 from hf_distscale.formats.versions import dump_json, load_json, load_versioned_json
 
 STATISTICS_FILE = "statistics.json"
@@ -48,8 +50,13 @@ def figure_folder(out_dir: str | Path, population: str, benchmark: str) -> Path:
 
 
 def is_analysis(folder: str | Path) -> bool:
-    """True when `folder` holds what a leaderboard reads (its benchmark_statistics.json)."""
-    return (Path(folder) / BENCHMARK_STATISTICS_FILE).is_file()
+    """True when `folder` is an analysis folder, finished or not: it holds a file `analyze` writes."""
+    return any((Path(folder) / name).is_file() for name in (BENCHMARK_STATISTICS_FILE, STATISTICS_FILE, MANIFEST))
+
+
+def check_analysis(folder: str | Path) -> Path:
+    """`folder` when `analyze` finished it (its manifest is written last); else one-line ValueError."""
+    return require_finished(folder, ANALYSIS, "run `hf-distscale analyze` on its results again")
 
 
 def plain(value):

@@ -27,7 +27,6 @@ results table when the reader passes it. 2 is the table above.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +34,7 @@ import pandas as pd
 import pyarrow
 import pyarrow.parquet as pq
 
+from hf_distscale.formats.outputs import write_file
 from hf_distscale.formats.versions import CURRENT, PARQUET_VERSION_KEY, check_version
 
 ITEMS_SUFFIX = ".items.parquet"
@@ -126,24 +126,24 @@ def _arrow_table(table: pd.DataFrame) -> pyarrow.Table:
 
 
 def write_items(table: pd.DataFrame, path: str | Path) -> None:
-    """Write the items table through a temporary sibling and an atomic rename."""
-    path = Path(path)
-    partial = path.with_name(path.name + ".partial")
-    pq.write_table(_arrow_table(table), partial)
-    os.replace(partial, path)
+    """Write the items table atomically (`outputs.write_file`)."""
+    write_file(path, lambda partial: pq.write_table(_arrow_table(table), partial))
 
 
 class ItemsFile:
-    """The items table beside a results table, as the evaluation loop keeps it: read once, then
-    rewritten (atomically) after each model with that model's new items, before its results rows,
-    so a kill between the two only redoes that model. `path` None keeps no items (`--no-items`)."""
+    """The items table beside a results table, as the evaluation loop keeps it: read at the first
+    model (under the results table's lock, which the loop holds), then rewritten atomically after each
+    model with that model's new items, before its results rows, so a kill between the two only redoes
+    that model. `path` None keeps no items (`--no-items`)."""
 
-    def __init__(self, path: Path | None, results: pd.DataFrame | None = None):
+    def __init__(self, path: Path | None):
         self.path = path
-        self.table = read_items(path, results) if path is not None and path.is_file() else empty_items()
+        self.table = None
 
     def replace(self, model_path: str, new: list[pd.DataFrame]) -> None:
         if self.path is None:
             return
+        if self.table is None:
+            self.table = read_items(self.path) if self.path.is_file() else empty_items()
         self.table = replace_model_items(self.table, new, model_path)
         write_items(self.table, self.path)

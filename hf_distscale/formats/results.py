@@ -20,7 +20,6 @@ migrated), 2 the schema above.
 
 from __future__ import annotations
 
-import os
 import warnings
 from pathlib import Path
 
@@ -28,6 +27,7 @@ import pandas as pd
 import pyarrow
 import pyarrow.parquet as pq
 
+from hf_distscale.formats.outputs import write_file
 from hf_distscale.formats.population import IDENTITY_COLUMNS, RESULTS_FILE
 from hf_distscale.formats.versions import CURRENT, PARQUET_VERSION_KEY, check_version
 
@@ -143,11 +143,7 @@ def append_rows(table: pd.DataFrame, rows: list[dict]) -> pd.DataFrame:
 
 
 def write_table(table: pd.DataFrame, path: str | Path) -> None:
-    """Write via a temporary file and `os.replace`, so readers never see half a table."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
+    """Write atomically (`outputs.write_file`), so readers never see half a table."""
     arrow = pyarrow.Table.from_pandas(table, preserve_index=False)
     metadata = {**(arrow.schema.metadata or {}), PARQUET_VERSION_KEY: str(CURRENT["results"]).encode()}
-    pq.write_table(arrow.replace_schema_metadata(metadata), partial)
-    os.replace(partial, path)
+    write_file(path, lambda partial: pq.write_table(arrow.replace_schema_metadata(metadata), partial))

@@ -26,6 +26,7 @@ CURRENT = {
     "comparison": 1,
     "items": 2,
     "verify": 1,
+    "output": 1,
 }
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from hf_distscale.formats.outputs import GROWING, check_output, output_lock
+
 SOURCES = {"population": "a population folder (OUT/<population>)",
            "dataset": "a dataset folder (`hf-distscale dataset build`)",
            "results": "a results table (Parquet)"}
@@ -21,15 +23,19 @@ def push(args: argparse.Namespace) -> None:
 
     pushers = {"population": transfer.push_population, "dataset": transfer.push_dataset,
                "results": transfer.push_results}
-    url = pushers[args.kind](args.source, args.repo_id, private=args.private, revision=args.revision,
-                             staged=args.staging, **extra)
+    staged = args.staging or transfer.staging_dir("model" if args.kind == "population" else "dataset", args.repo_id)
+    with output_lock(staged):  # the staged tree is rewritten to match SRC: one push of a repo at a time
+        url = pushers[args.kind](args.source, args.repo_id, private=args.private, revision=args.revision,
+                                 staged=staged, **extra)
     print(f"pushed {args.kind} {args.source} to {url}")
 
 
 def pull(args: argparse.Namespace) -> None:
+    check_output(args.out, GROWING, example="pulled")
     from hf_distscale.hub.transfer import pull_folder  # pandas and the Hub client: after argument parsing
 
-    folder = pull_folder(args.repo_id, args.out, repo_type=args.repo_type, revision=args.revision)
+    with output_lock(args.out):  # the download resumes file by file; two into one folder would collide
+        folder = pull_folder(args.repo_id, args.out, repo_type=args.repo_type, revision=args.revision)
     print(f"pulled {args.repo_id} into {folder}")
 
 

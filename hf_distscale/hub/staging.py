@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 from huggingface_hub import DatasetCard
 
+from hf_distscale.formats.outputs import DATASET, MANIFEST, require_finished, write_file
 from hf_distscale.formats.results import conform
 from hf_distscale.hub.cards import population_card, results_card
 from hf_distscale.hub.errors import no_such_path
@@ -96,15 +97,19 @@ def check_same_population(existing: dict | None, existing_name: str | None, iden
 
 
 def stage_dataset(dataset_dir: str | Path, out_dir: str | Path) -> Path:
-    """Stage a dataset folder (`hf-distscale dataset build`) as its dataset repo, file for file."""
-    dataset_dir = _existing(dataset_dir)
+    """Stage a dataset folder (`hf-distscale dataset build`) as its dataset repo, file for file.
+
+    Only a finished dataset is staged: its manifest (written last) is there; it is not uploaded.
+    """
+    dataset_dir = require_finished(_existing(dataset_dir), DATASET, "build it with `hf-distscale dataset build`")
     card = dataset_dir / "README.md"
     if not card.is_file() or not DatasetCard.load(card).data.get("configs"):
         raise ValueError(
             f"{dataset_dir} has no dataset card with `configs:`; build it with `hf-distscale dataset build`"
         )
     files = {path.relative_to(dataset_dir).as_posix(): path for path in sorted(dataset_dir.rglob("*"))
-             if path.is_file() and UPLOAD_CACHE not in path.relative_to(dataset_dir).parts}
+             if path.is_file() and path.name != MANIFEST
+             and UPLOAD_CACHE not in path.relative_to(dataset_dir).parts}
     return sync_tree(files, Path(out_dir))
 
 
@@ -159,9 +164,9 @@ def sync_tree(files: dict[str, Path | bytes], out_dir: Path) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(source, bytes):
             if not target.is_file() or target.read_bytes() != source:
-                _replace(target, lambda partial: partial.write_bytes(source))
+                write_file(target, source)
         elif not (target.exists() and _same_file(source, target)):
-            _replace(target, lambda partial: _link_or_copy(source, partial))
+            write_file(target, lambda partial: _link_or_copy(source, partial))
     for path in sorted(out_dir.rglob("*"), reverse=True):
         relative = path.relative_to(out_dir)
         if relative.parts[0] == UPLOAD_CACHE:
@@ -199,10 +204,3 @@ def _link_or_copy(source: Path, target: Path) -> None:
     except OSError:
         shutil.copy2(source, target)
 
-
-def _replace(target: Path, write) -> None:
-    """Write through a temporary name and rename, so a staged file is never half written."""
-    partial = target.with_name(target.name + ".partial")
-    partial.unlink(missing_ok=True)
-    write(partial)
-    os.replace(partial, target)

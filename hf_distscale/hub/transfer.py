@@ -52,7 +52,7 @@ def push_folder(folder: str | Path, repo_id: str, repo_type: str = "model", priv
         if revision:
             api.create_branch(repo_id, repo_type=repo_type, branch=revision, exist_ok=True)
         api.upload_folder(repo_id=repo_id, folder_path=folder, repo_type=repo_type, revision=revision,
-                          ignore_patterns=[".cache/*", "*.partial"],
+                          ignore_patterns=[".cache/*", "*.tmp-*"],
                           commit_message=f"Upload {folder.name} with hf-distscale")
     return str(url)
 

@@ -23,38 +23,16 @@ from pathlib import Path
 
 import plotly
 
-from hf_distscale.formats.analysis import (
-    BENCHMARK_STATISTICS_FILE,
-    is_analysis,
-    read_benchmark_statistics,
-    read_claims,
-    read_figure_data,
-)
+from hf_distscale.formats.analysis import check_analysis, read_benchmark_statistics, read_claims, read_figure_data
+from hf_distscale.formats.outputs import LEADERBOARD, folder_output
 
 # The repository's `leaderboard/` (the Space), linked into the package so that it ships as
 # package data: an installed wheel has no repository root to read it from.
 SITE_TEMPLATE = Path(__file__).with_name("page")
 TEMPLATE_FILES = ("index.html", "app.js", "style.css", "README.md")
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-# Written last: a folder with it is a leaderboard this builder may replace.
-MANIFEST = "data/leaderboard.json"
+BOARD_FILE = "data/leaderboard.json"
 DIGITS = 4
-
-
-def is_leaderboard(folder: Path) -> bool:
-    return (folder / MANIFEST).is_file() and (folder / "index.html").is_file()
-
-
-def check_out_dir(out_dir: str | Path) -> None:
-    """ValueError unless `out_dir` is new, empty, or an earlier leaderboard (which a build replaces)."""
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ValueError(f"leaderboard: {out_dir} is a file; choose a folder for the site")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not is_leaderboard(out_dir):
-        raise ValueError(
-            f"leaderboard: {out_dir} exists and is not a leaderboard (no {MANIFEST}); "
-            "choose an empty or new folder"
-        )
 
 
 def dataset_link(source: str | None) -> str | None:
@@ -70,9 +48,7 @@ def site_data(analyses: list[Path], dataset_sources: dict | None = None) -> tupl
     """
     rows, claims, populations, verdict_rule, seeds_needed_rule = [], [], [], None, None
     for folder in analyses:
-        if not is_analysis(folder):
-            raise ValueError(f"leaderboard: {folder} is not an analysis output (no {BENCHMARK_STATISTICS_FILE}); "
-                             "run `hf-distscale analyze` on its results first")
+        check_analysis(folder)
         statistics = read_benchmark_statistics(folder)
         if "seeds_needed_rule" not in statistics:
             raise ValueError(f"leaderboard: {folder} was written by an older `hf-distscale analyze` (no display "
@@ -113,26 +89,29 @@ def clean(value):
 
 
 def build_site(analyses: str | Path | list, out_dir: str | Path, dataset_sources: dict | None = None) -> Path:
-    """Copy the page and its libraries into `out_dir` and write the data of `analyses`; return index.html.
+    """Build the site of `analyses` into `out_dir`, swapped in whole under a lock; return its index.html.
 
-    `analyses`: folders `analyze` wrote. Raises ValueError (one line) for a
+    `analyses`: folders `analyze` finished. Raises ValueError (one line) for a
     folder that is not one, a population in two of them, or an `out_dir`
-    that exists, holds files and is not a leaderboard.
+    that exists, holds files and is not a finished leaderboard
+    (`formats.outputs.folder_output`).
     """
-    out_dir = Path(out_dir)
-    check_out_dir(out_dir)
+    with folder_output(out_dir, LEADERBOARD) as folder:
+        write_site(analyses, folder, dataset_sources)
+    return Path(out_dir) / "index.html"
+
+
+def write_site(analyses: str | Path | list, folder: Path, dataset_sources: dict | None = None) -> None:
+    """Copy the page and its libraries into the new folder `folder` and write the data of `analyses`."""
     analyses = [analyses] if isinstance(analyses, (str, Path)) else list(analyses)
     if not analyses:
         raise ValueError("leaderboard: no analysis given; pass the folders `hf-distscale analyze` wrote")
-    board, populations = site_data([Path(folder) for folder in analyses], dataset_sources)
-    if (out_dir / "data").is_dir():
-        shutil.rmtree(out_dir / "data")
-    (out_dir / "data").mkdir(parents=True)
+    board, populations = site_data([Path(analysis) for analysis in analyses], dataset_sources)
+    (folder / "data").mkdir()
     for name in TEMPLATE_FILES:
-        shutil.copy2(SITE_TEMPLATE / name, out_dir / name)
-    shutil.copytree(SITE_TEMPLATE / "vendor", out_dir / "vendor", dirs_exist_ok=True)
-    shutil.copy2(PLOTLY_JS, out_dir / "vendor" / "plotly.min.js")
+        shutil.copy2(SITE_TEMPLATE / name, folder / name)
+    shutil.copytree(SITE_TEMPLATE / "vendor", folder / "vendor")
+    shutil.copy2(PLOTLY_JS, folder / "vendor" / "plotly.min.js")
     for population in populations:
-        (out_dir / "data" / population["file"]).write_text(json.dumps(population, separators=(",", ":")))
-    (out_dir / MANIFEST).write_text(json.dumps(board, separators=(",", ":")))
-    return out_dir / "index.html"
+        (folder / "data" / population["file"]).write_text(json.dumps(population, separators=(",", ":")))
+    (folder / BOARD_FILE).write_text(json.dumps(board, separators=(",", ":")))

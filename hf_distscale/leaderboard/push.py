@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hf_distscale.formats.outputs import LEADERBOARD, require_finished
 from hf_distscale.hub.transfer import push_space
-from hf_distscale.leaderboard.build import MANIFEST, is_leaderboard
 
 
 def push_leaderboard(folder: str | Path, space_id: str, private: bool = False) -> str:
     """Create the static Space `space_id` if needed, upload `folder` into it; return the Space URL."""
-    folder = Path(folder)
-    if not is_leaderboard(folder):
-        raise ValueError(
-            f"leaderboard push: {folder} is not a built leaderboard (no index.html and {MANIFEST}); "
-            "run `hf-distscale leaderboard build` first"
-        )
+    folder = require_finished(folder, LEADERBOARD, "run `hf-distscale leaderboard build` first")
     return push_space(folder, space_id, private, commit_message="Update the leaderboard")

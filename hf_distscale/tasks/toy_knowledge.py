@@ -38,6 +38,8 @@ import yaml
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors
 from transformers import PreTrainedTokenizerFast
 
+from hf_distscale.formats.outputs import write_file
+
 WORLD_FILE = Path(__file__).with_name("toy_knowledge.yaml")
 NUM_CHOICES = 4
 DEV_EVERY = 7  # ranks 7, 14, ... go to the dev split
@@ -159,8 +161,7 @@ def export_questions(folder: str | Path) -> list[Path]:
     paths = []
     for split in ("dev", "test"):
         path = folder / f"{split}.json"
-        path.write_text("".join(json.dumps(row) + "\n" for row in questions(split)))
-        paths.append(path)
+        paths.append(write_file(path, "".join(json.dumps(row) + "\n" for row in questions(split)).encode()))
     return paths
 
 

@@ -14,12 +14,12 @@ truncated or altered state file is detected before it is used.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 import torch
 
+from hf_distscale.formats.outputs import write_file
 from hf_distscale.formats.population import sha256
 
 MANIFEST = "latest.json"
@@ -29,25 +29,14 @@ class CheckpointError(ValueError):
     """A checkpoint exists but cannot be trusted; the message names the file."""
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file and an atomic rename."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 def save_checkpoint(directory: Path, state: dict) -> Path:
     """Save `state` (must hold an int "step") and point the manifest at it; drop older files."""
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"step-{state['step']:06d}.pt"
-    tmp = path.with_name(f".{path.name}.tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
+    path = write_file(directory / f"step-{state['step']:06d}.pt", lambda partial: torch.save(state, partial))
     manifest = {"file": path.name, "step": state["step"], "sha256": sha256(path)}
-    write_atomic(directory / MANIFEST, json.dumps(manifest).encode())
+    write_file(directory / MANIFEST, json.dumps(manifest).encode())
     for old in directory.glob("step-*.pt"):
         if old != path:
             old.unlink()

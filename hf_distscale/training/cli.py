@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from hf_distscale.console import ArgumentParser, report_errors
+from hf_distscale.formats.outputs import GROWING, check_output
 from hf_distscale.models import available_families
 from hf_distscale.presets import available_presets
 
@@ -95,6 +96,7 @@ def run(args: argparse.Namespace) -> list[dict]:
 
     seeds, options = parse_seeds(args.seeds), population_options(args)
     seeds_per_process = parse_seeds_per_process(args.seeds_per_process)
+    check_output(args.out, GROWING, example="runs")
     # Preset, family, scales and overrides checked without torch (`train_population` imports it).
     select_scales(args.family, CountingTask.from_preset(args.preset), args.scales)
     TrainingConfig.from_preset(args.preset, **options["training_overrides"])

@@ -23,6 +23,8 @@ every seed ends as the same standard model folder and `seed_record.json`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -34,15 +36,14 @@ from safetensors.torch import save_file
 from tqdm.auto import tqdm
 
 from hf_distscale.console import warn
+from hf_distscale.formats.outputs import note_kept, output_lock, write_file
 from hf_distscale.formats.population import (
     FILE_HASHES, POPULATION_FILE, SEED_RECORD, read_identity, read_seed_record, seed_file_hashes,
 )
 from hf_distscale.formats.versions import dump_json
 from hf_distscale.models import Scale, count_parameters, llama_config, select_scales
 from hf_distscale.tasks import CountingTask, build_tokenizer
-from hf_distscale.training.checkpoint import (
-    CheckpointError, checkpoint_step, remove_checkpoint, write_atomic,
-)
+from hf_distscale.training.checkpoint import CheckpointError, checkpoint_step, remove_checkpoint
 from hf_distscale.training.config import TrainingConfig
 from hf_distscale.training.memory import stack_budget
 from hf_distscale.training.stack_data import default_data_workers
@@ -101,14 +102,20 @@ def resolve_precision(precision: str | None, device: torch.device) -> str:
     return precision
 
 
-def claim_population(out_dir: Path, population: str, identity: dict, accelerator) -> None:
-    """Check `identity` against the population folder's (`check_identity`), write it there
-    (main process), and let every process go on only once it is written."""
-    check_identity(out_dir, population, identity)
-    if accelerator.is_main_process:
-        (Path(out_dir) / population).mkdir(parents=True, exist_ok=True)
-        write_atomic(Path(out_dir) / population / IDENTITY, dump_json(identity, "population"))
-    accelerator.wait_for_everyone()
+@contextmanager
+def claim_population(out_dir: Path, population: str, identity: dict, accelerator) -> Iterator[None]:
+    """Hold the population folder for the body: its lock (taken by the main process for every
+    process of the run; a second run fails at once), `identity` checked against the folder's
+    (`check_identity`) and written there, every process going on only once it is written."""
+    folder = Path(out_dir) / population
+    with output_lock(folder, held=accelerator.is_main_process):
+        check_identity(out_dir, population, identity)
+        if accelerator.is_main_process:
+            folder.mkdir(parents=True, exist_ok=True)
+            write_file(folder / IDENTITY, dump_json(identity, "population"))
+            note_kept(folder, f"every finished seed in {folder} (the others resume from their last checkpoint)")
+        accelerator.wait_for_everyone()
+        yield
 
 
 def seed_record(population: str, scale: Scale, preset: str, task: CountingTask,
@@ -242,7 +249,7 @@ class SeedRunner:
             save_model_folder(job.start.stored(model), directory)
             job.start.tokenizer().save_pretrained(directory)
             record = {**self.record(job, model, summary), FILE_HASHES: seed_file_hashes(directory)}
-            write_atomic(directory / RECORD, dump_json(record, "seed_record"))
+            write_file(directory / RECORD, dump_json(record, "seed_record"))
             remove_checkpoint(directory / "checkpoint")
             records.append(record)
 
@@ -352,36 +359,35 @@ def train_population(
     population = population or f"{family}-{preset}"
     identity = {"preset": preset, "task": task.to_dict(), "training": training.to_dict(),
                 "family": family, "precision": precision}
-    claim_population(out_dir, population, identity, accelerator)
-
     if seeds_per_process is not None and seeds_per_process < 1:
         raise ValueError(f"--seeds-per-process: {seeds_per_process} must be at least 1 (or 'auto')")
-    if seeds_per_process is None and accelerator.device.type != "cuda":
-        seeds_per_process = 1
-    stacked, workers = seeds_per_process != 1, 0
-    if stacked:
-        workers = default_data_workers(accelerator.device, accelerator.num_processes) \
-            if data_workers is None else data_workers
+    with claim_population(out_dir, population, identity, accelerator):
+        if seeds_per_process is None and accelerator.device.type != "cuda":
+            seeds_per_process = 1
+        stacked, workers = seeds_per_process != 1, 0
+        if stacked:
+            workers = default_data_workers(accelerator.device, accelerator.num_processes) \
+                if data_workers is None else data_workers
 
-    def record(job: SeedJob, model, summary: dict) -> dict:
-        return seed_record(population, job.start.scale, preset, task, precision, job.init_seed,
-                           job.data_seed, summary)
+        def record(job: SeedJob, model, summary: dict) -> dict:
+            return seed_record(population, job.start.scale, preset, task, precision, job.init_seed,
+                               job.data_seed, summary)
 
-    objective = counting_objective(task, training, precision, accelerator.device, workers)
-    runner = SeedRunner(Path(out_dir), objective, training, record, precision, accelerator.device,
-                        stacked=stacked, compile=compile, progress=progress)
-    jobs = [SeedJob(population, scale.name, scale.index, seed, data_seed, FreshStart(scale, task))
-            for scale in chosen for seed, data_seed in pairs]
-    if not stacked:
-        return runner.run_share(population, [[job] for job in jobs], accelerator)
-    plan = None
-    if accelerator.is_main_process:
-        try:
-            plan = plan_stacks(runner, jobs, task, seeds_per_process, accelerator.num_processes)
-        except ValueError as err:  # every process must fail, not wait for the plan
-            plan = str(err)
-    plan = broadcast_object_list([plan])[0]
-    if isinstance(plan, str):
-        raise ValueError(plan)
-    finished, stacks = plan
-    return runner.run_share(population, stacks, accelerator, finished)
+        objective = counting_objective(task, training, precision, accelerator.device, workers)
+        runner = SeedRunner(Path(out_dir), objective, training, record, precision, accelerator.device,
+                            stacked=stacked, compile=compile, progress=progress)
+        jobs = [SeedJob(population, scale.name, scale.index, seed, data_seed, FreshStart(scale, task))
+                for scale in chosen for seed, data_seed in pairs]
+        if not stacked:
+            return runner.run_share(population, [[job] for job in jobs], accelerator)
+        plan = None
+        if accelerator.is_main_process:
+            try:
+                plan = plan_stacks(runner, jobs, task, seeds_per_process, accelerator.num_processes)
+            except ValueError as err:  # every process must fail, not wait for the plan
+                plan = str(err)
+        plan = broadcast_object_list([plan])[0]
+        if isinstance(plan, str):
+            raise ValueError(plan)
+        finished, stacks = plan
+        return runner.run_share(population, stacks, accelerator, finished)

@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from hf_distscale.formats.outputs import GROWING, check_output
 from hf_distscale.training.cli import (
     add_population_arguments, population_options, print_records, standalone_main,
 )
@@ -46,6 +47,7 @@ def run(args: argparse.Namespace) -> list[dict]:
     for base in args.base:
         if looks_like_path(base) and not Path(base).expanduser().exists():
             raise no_such_path(base, "base model folder")
+    check_output(args.out, GROWING, inputs=[*args.base, *args.dataset.split(",")], example="runs")
     from hf_distscale.training.reinit_population import build_reinit_population
 
     records = build_reinit_population(

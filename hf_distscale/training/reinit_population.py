@@ -167,13 +167,12 @@ def build_reinit_population(
                     "text_column": text_column,
                     "train_blocks": len(packed.train), "heldout_blocks": len(packed.heldout)},
     }
-    claim_population(out_dir, population, identity, accelerator)
-
-    jobs = [SeedJob(population, base_name(base), index, seed, data_seed,
-                    ReinitStart(base, revision, patterns, config.dtype or torch.float32, train))
-            for index, (base, config) in enumerate(zip(bases, configs)) for seed, data_seed in pairs]
-    runner = SeedRunner(Path(out_dir), text_objective(packed, training, precision, accelerator.device),
-                        training, lambda job, model, summary: seed_record(job, preset, precision, model,
-                                                                          summary),
-                        precision, accelerator.device, progress=progress)
-    return runner.run_share(population, [[job] for job in jobs], accelerator)
+    with claim_population(out_dir, population, identity, accelerator):
+        jobs = [SeedJob(population, base_name(base), index, seed, data_seed,
+                        ReinitStart(base, revision, patterns, config.dtype or torch.float32, train))
+                for index, (base, config) in enumerate(zip(bases, configs)) for seed, data_seed in pairs]
+        runner = SeedRunner(Path(out_dir), text_objective(packed, training, precision, accelerator.device),
+                            training, lambda job, model, summary: seed_record(job, preset, precision, model,
+                                                                              summary),
+                            precision, accelerator.device, progress=progress)
+        return runner.run_share(population, [[job] for job in jobs], accelerator)

@@ -20,9 +20,10 @@ import torch
 from datasets import Dataset
 from transformers import LlamaConfig
 
+from hf_distscale.formats.outputs import write_file
 from hf_distscale.models.scales import HEAD_DIM, make_scale
 from hf_distscale.tasks.toy_knowledge import build_tokenizer, corpus_texts
-from hf_distscale.training.checkpoint import remove_checkpoint, write_atomic
+from hf_distscale.training.checkpoint import remove_checkpoint
 from hf_distscale.presets import load_lm_preset
 from hf_distscale.training.lm_objective import LMTrainingConfig, text_objective
 from hf_distscale.training.population import save_model_folder
@@ -80,7 +81,7 @@ def _train_tiny_base(out_dir: Path, preset: str, progress: bool) -> Path:
     save_model_folder(model, out_dir)
     tokenizer.save_pretrained(out_dir)
     record = {"preset": preset, "num_parameters": model.num_parameters(), **spec, **summary}
-    write_atomic(out_dir / BASE_RECORD, (json.dumps(record, indent=2) + "\n").encode())
+    write_file(out_dir / BASE_RECORD, (json.dumps(record, indent=2) + "\n").encode())
     remove_checkpoint(out_dir / "checkpoint")
     return out_dir
 
@@ -92,5 +93,5 @@ def write_corpus(path: str | Path, preset: str = "tiny") -> Path:
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
         text = "\n".join(corpus_texts(spec["sentences"], spec["seed"])) + "\n"
-        write_atomic(path, text.encode())
+        write_file(path, text.encode())
     return path
