@@ -155,7 +155,7 @@ def test_the_reference_table_is_clean_with_h64_shared_with_l2(tmp_path, capfd):
 
 @pytest.mark.parametrize("argv, words", [
     (["verify", "no/such/population"], "no/such/population: no such population folder or results table"),
-    (["verify", "{population}", "--out", "{population}/verify.json"], "is inside the input"),
+    (["verify", "{population}", "--out", "{population}/verify.json"], "lies inside the input"),
     (["verify", "{results}", "--out", "{results}"], "is not a .json file name"),
 ])
 def test_bad_input_is_one_line_exit_2(clean, argv, words, capfd):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
 from hf_distscale.analysis.bootstrap import N_RESAMPLES, check_resamples
 from hf_distscale.analysis.thresholds import metric_names
 from hf_distscale.formats.outputs import ANALYSIS, check_output

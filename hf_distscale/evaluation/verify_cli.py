@@ -9,25 +9,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hf_distscale.formats.outputs import FILE, check_output, write_file
 from hf_distscale.formats.population import POPULATION_FILE
 from hf_distscale.hub.errors import looks_like_path, no_such_path
 
 
 def check_out(out: str | None, sources: list[str]) -> Path | None:
-    """`--out` as a path: a new or old `.json` file in an existing folder, never an input or inside one."""
+    """`--out` as a path: a `.json` file name that `formats.outputs.check_output` accepts (never an input)."""
     if out is None:
         return None
-    path = Path(out).expanduser()
-    if path.is_dir() or path.suffix != ".json":
+    if Path(out).suffix != ".json":
         raise ValueError(f"--out: {out} is not a .json file name; give one, e.g. --out verify.json")
-    if not path.parent.resolve().is_dir():
-        raise FileNotFoundError(f"--out: {path.parent} is not an existing folder; create it or write elsewhere")
-    for source in sources:
-        source_path = Path(source).expanduser().resolve()
-        if source_path.exists() and (path.resolve() == source_path or source_path in path.resolve().parents):
-            raise ValueError(f"--out: {out} is {'inside ' if path.resolve() != source_path else ''}the input "
-                             f"{source}; write the report outside what verify reads")
-    return path
+    return check_output(out, FILE, inputs=sources, example="verify.json")
 
 
 def source_kind(source: str) -> str:
@@ -77,7 +70,7 @@ def run(args) -> int:
     print(f"verify: {len(seeds)} seeds and {rows} result rows checked: "
           + (f"{faults} fault(s)" if faults else "clean") + f", {len(findings) - faults} other finding(s)")
     if out is not None:
-        out.write_bytes(dump_json(report(findings, list(args.paths), checked), "verify"))
+        write_file(out, dump_json(report(findings, list(args.paths), checked), "verify"))
         print(f"wrote {out}")
     return 1 if faults else 0
 
