@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hf_distscale.formats.identity import IDENTITY_COLUMNS  # re-exported: the seed record holds them
 from hf_distscale.formats.versions import load_json
 
 POPULATION_FILE = "population.json"
@@ -39,20 +40,6 @@ RESULTS_FILE = "results.parquet"
 CHECKPOINT_DIR = "checkpoint"
 SEED_URI_PREFIX = "hf://"
 
-# Who a seed is: the seed record's fields that every results row repeats.
-IDENTITY_COLUMNS = (
-    "population",
-    "family",
-    "scale",
-    "scale_index",
-    "num_parameters",
-    "num_layers",
-    "hidden_size",
-    "seed",
-    "data_seed",
-    "precision",
-    "preset",
-)
 # Seed-record fields beyond the identity that the index keeps (absent ones become NaN).
 RUN_COLUMNS = ("num_parameters_non_embedding", "steps", "stop_reason", "in_distribution_em",
                "final_train_loss")
