@@ -16,10 +16,9 @@ def run(args) -> None:
         raise ValueError(f"--out: {out} exists; give a new file name (ingest writes a whole results "
                          f"table and leaves {out} as it is)")
     from hf_distscale.evaluation.ingest import ingest  # pandas, scipy: after the instant checks
-    from hf_distscale.evaluation.models import DEFAULT_NAME_RULE
     from hf_distscale.formats.results import write_table
 
-    table = ingest(args.paths, name_rule=args.name_rule or DEFAULT_NAME_RULE,
+    table = ingest(args.paths, name_rule=args.name_rule,
                    population=args.population, family=args.family)
     write_table(table, out)
     overall = table[table["benchmark"] == table["condition"]]
@@ -41,9 +40,10 @@ def register(subparsers) -> None:
     parser.add_argument("--out", required=True, help="the results table to write (Parquet; a new file)")
     parser.add_argument(
         "--name-rule",
-        help="regex with (?P<seed>) and (?P<scale>), and optional (?P<family>) groups, matched against "
-             "the model's name without its org (default: PolyPythias' <family>-<scale>[-seed<k>], "
-             "the seed-less name being seed 0)",
+        help="regex with (?P<seed>) and (?P<scale>), and optional (?P<family>) and (?P<variant>) groups, "
+             "matched against the model's name without its org; the variant is appended to the family "
+             "(default: <family>-<size>[-<variant>][-seed<k>], e.g. pythia-70m-seed3 or "
+             "Qwen2.5-0.5B-Instruct, the seed-less name being seed 0, the size a count such as 70m)",
     )
     parser.add_argument("--population", help="population name (default: <org>/<family>[@<revision>])")
     parser.add_argument("--family", help="family name (default: the name rule's family group)")
