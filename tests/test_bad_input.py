@@ -26,8 +26,7 @@ from hypothesis import strategies as st
 from hf_distscale.analysis.bootstrap import BYTES_PER_DRAW, MAX_RESAMPLES, MIN_RESAMPLES
 from hf_distscale.analysis.synthetic import synthetic_results
 from hf_distscale.cli import main
-from hf_distscale.formats.identity import RESULT_KEY
-from hf_distscale.formats.results import SCHEMA, empty_table, write_table
+from hf_distscale.formats.results import REQUIRED_TEXT, SCHEMA, empty_table, write_table
 from hf_distscale.formats.versions import CURRENT, PARQUET_VERSION_KEY
 from hf_distscale.training import train_population
 from hf_distscale.training.seeds import MAX_SEEDS
@@ -324,7 +323,6 @@ GENERATED = settings(derandomize=True, max_examples=30, deadline=None, phases=[P
 TABLE_READERS = (("analyze", "{}", "--out", "new-analysis"), ("plan", "{}"),
                  ("leaderboard", "build", "{}", "--out", "new-site"), ("eval", POPULATION, "--out", "{}"),
                  ("hub", "push", "results", "{}", "org/name"))
-TEXT_KEY = [name for name in RESULT_KEY if SCHEMA[name].dtype == "string"]
 INTEGERS = [name for name, column in SCHEMA.items() if column.dtype == "int64"]
 FLOATS = [name for name, column in SCHEMA.items() if column.dtype == "float64"]
 BOUNDED = [name for name in FLOATS if SCHEMA[name].high < np.inf]
@@ -346,7 +344,7 @@ def faulty_tables(draw, good: pd.DataFrame, fault: str) -> tuple[pd.DataFrame, b
     table, stamp = good.copy(), str(CURRENT["results"]).encode()
     row = draw(st.integers(0, len(table) - 1))
     if fault == "empty identity":
-        column = draw(st.sampled_from(TEXT_KEY))
+        column = draw(st.sampled_from(REQUIRED_TEXT))
         table.loc[row, column] = draw(st.sampled_from([None, ""]))
         return table, stamp, "(empty)"
     if fault in ("empty integer", "fractional integer"):
@@ -368,7 +366,7 @@ def faulty_tables(draw, good: pd.DataFrame, fault: str) -> tuple[pd.DataFrame, b
         table.loc[row, column] = draw(LETTERS)
         return table, stamp, "(not a number)"
     if fault == "number in text":
-        column = draw(st.sampled_from(TEXT_KEY))
+        column = draw(st.sampled_from(REQUIRED_TEXT))
         table[column] = draw(st.floats(-1e6, 1e6, allow_nan=False))
         return table, stamp, "(not text)"
     if fault == "duplicate":

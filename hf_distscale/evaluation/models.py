@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hf_distscale.evaluation.sources import expand_spec, local_folder
-from hf_distscale.formats.identity import MODEL_KEY
+from hf_distscale.formats.identity import MODEL_KEY, describe
 from hf_distscale.formats.population import (
     IDENTITY_COLUMNS,
     SEED_RECORD,
@@ -291,8 +291,7 @@ def _check_unique(refs: list[ModelRef]) -> None:
         key = tuple(ref.identity[k] for k in MODEL_KEY)
         if key in seen and seen[key] != ref.model_path:
             raise ValueError(
-                f"identity: {seen[key]} and {ref.model_path} are both population {key[0]!r}, "
-                f"scale {key[1]!r}, seed {key[2]}; name them <family>-<scale>-seed<k>, or set "
-                f"--name-rule / --population"
+                f"identity: {seen[key]} and {ref.model_path} are both {describe(ref.identity, MODEL_KEY)}; "
+                f"name them <family>-<scale>-seed<k>, or set --name-rule / --population"
             )
         seen[key] = ref.model_path

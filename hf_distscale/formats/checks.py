@@ -37,7 +37,7 @@ class Column:
     `dtype` is "string", "int64" or "float64". An int64 cell is always an
     integer; a float64 cell is finite or empty (NaN: not measured) and lies in
     [low, high]; a string cell is text or empty. `required` forbids empty
-    cells (the columns of a row's identity). `meaning` is the phrase a message
+    cells (the names a row's identity needs). `meaning` is the phrase a message
     uses: "a score in [0, 1]".
     """
 
@@ -89,7 +89,8 @@ def _faults(column: Column, series: pd.Series) -> pd.Series:
     missing = series.isna()
     if column.dtype == "string":
         values = series.astype(object)
-        is_text = values.map(lambda value: isinstance(value, str)).astype(bool)
+        is_text = (~missing if isinstance(series.dtype, pd.StringDtype)  # every cell is text or empty
+                   else values.map(lambda value: isinstance(value, str)).astype(bool))
         faults = pd.Series(np.where(~missing & ~is_text, "not text", ""), index=series.index, dtype=object)
         blank = missing | (is_text & (values == ""))
     else:

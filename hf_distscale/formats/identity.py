@@ -27,8 +27,9 @@ IDENTITY_COLUMNS = (
     "precision",
     "preset",
 )
-# What tells two models apart; -1 is the seed of a model whose seed is unknown.
-MODEL_KEY = ("population", "scale", "seed")
+# What tells two models apart; -1 is the seed of a model whose seed is unknown. The family is
+# part of it: one population may hold several families (depth and width) whose scale labels coincide.
+MODEL_KEY = ("population", "family", "scale", "seed")
 # What tells two result rows apart: one model, one benchmark, one condition.
 RESULT_KEY = (*MODEL_KEY, "benchmark", "condition")
 

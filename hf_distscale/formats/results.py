@@ -47,6 +47,8 @@ COUNTING_METRICS = ("em", "em_answer_only", "token_accuracy", "nll_mean", "nll_s
 MULTIPLE_CHOICE_METRICS = ("acc", "acc_norm", "nll_correct", "p_correct", "brier")
 
 TEXT_IDENTITY = ("population", "family", "scale", "precision", "preset")
+# Text columns that may not be empty: a row without them belongs to no model or measurement.
+REQUIRED_TEXT = ("population", "scale", "benchmark", "condition")
 # Metric columns that are scores: fractions of items, or probabilities.
 SCORE_METRICS = ("em", "em_answer_only", "token_accuracy", "p_exact", "em_generate", "acc", "acc_norm",
                  "p_correct")
@@ -55,7 +57,7 @@ _COUNT = "an integer, or -1 where unknown"
 # Column -> its contract, in table order: the seed's identity (formats.identity), then what was measured.
 # `em_generate` is empty unless the generate() path ran.
 SCHEMA = {
-    **{name: Column("string", f"the {name} name", required=name in RESULT_KEY) if name in TEXT_IDENTITY
+    **{name: Column("string", f"the {name} name", required=name in REQUIRED_TEXT) if name in TEXT_IDENTITY
        else Column("int64", _COUNT, low=-1) for name in IDENTITY_COLUMNS},
     "benchmark": Column("string", "the benchmark's name", required=True),
     "condition": Column("string", "the condition's name", required=True),
