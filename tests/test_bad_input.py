@@ -423,10 +423,16 @@ OPTION_MISTAKES = st.one_of(
     st.tuples(st.sampled_from(["--power", "--alpha", "--ci-width"]),
               st.floats(1, 1e9) | st.floats(-1e9, 0)).map(lambda option: ["plan", "results.parquet", option[0],
                                                                          str(option[1])]),
+    # A name rule that cannot name a seed: not a regex, or one without (?P<seed>...).
+    st.text(alphabet="abc()[]?P<>*+\\-_.", min_size=1, max_size=16).map(
+        lambda rule: ["ingest", "lm-eval/mixed", "--out", "new.parquet", f"--name-rule={rule}"]),
+    # Flags that do not go together: a card's results table for a dataset push.
+    st.sampled_from(["results.parquet", "no-such.parquet"]).map(
+        lambda table: ["hub", "push", "dataset", "work", "org/name", "--results", table]),
 )
 
 
-@GENERATED
+@settings(GENERATED, max_examples=42)  # six examples for each of the seven kinds, on average
 @given(argv=OPTION_MISTAKES)
 def test_a_generated_option_beyond_its_ceiling_is_one_line(offline, argv, capfd):
     assert_refused(argv, capfd, [offline])

@@ -115,3 +115,15 @@ def test_a_result_s_identity_extends_the_model_s():
     assert identity.RESULT_KEY[:len(identity.MODEL_KEY)] == identity.MODEL_KEY
     assert set(identity.MODEL_KEY) <= set(identity.IDENTITY_COLUMNS) <= set(results.COLUMNS)
     assert population.IDENTITY_COLUMNS is identity.IDENTITY_COLUMNS
+
+
+def test_a_fault_names_the_source_column_first_rows_by_identity_and_the_rest_by_count():
+    table = small_table()
+    table.loc[[1, 4, 5, 8, 9], "acc"] = [1.5, 2.0, -0.5, 3.0, 7.0]
+    with pytest.raises(ValueError) as raised:
+        results.conform(table, "results: mine.parquet")
+    message = str(raised.value)
+    assert message.startswith("results: mine.parquet: column 'acc' must hold a score in [0, 1]")
+    assert "5 rows do not: row 1 (population 'synthetic-fixed_depth' family 'fixed_depth' scale 's0' seed 1" in message
+    assert "= 1.5 (out of range), row 4 (" in message and "= -0.5 (out of range), and 2 more;" in message
+    assert "\n" not in message
