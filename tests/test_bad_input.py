@@ -407,6 +407,39 @@ def test_a_truncated_file_is_one_line(offline, reader, cut, capfd, tmp_path_fact
     assert_refused(argv, capfd, [offline, folder], whole.name)
 
 
+def arc_easy(metrics: dict) -> dict:
+    """lm-eval's `results` holding one task, arc_easy, with `metrics`."""
+    return {"arc_easy": {**metrics, "alias": "arc_easy"}}
+
+
+# The `results` of an lm-eval results file with one generated fault, and a phrase the refusal must hold.
+FAULTY_LM_EVAL = st.one_of(
+    st.tuples(st.sampled_from(["acc", "acc_norm"]), st.floats(1, 1e9, exclude_min=True)
+              | st.floats(-1e9, 0, exclude_max=True) | st.sampled_from([float("inf"), float("-inf")])).map(
+        lambda fault: (arc_easy({f"{fault[0]},none": fault[1]}), "task 'arc_easy' reports")),
+    st.tuples(st.sampled_from(["acc", "acc_norm", "brier_score"]),
+              LETTERS | st.lists(st.integers(), max_size=2) | st.booleans()).map(
+        lambda fault: (arc_easy({f"{fault[0]},none": fault[1]}), "(not a number)")),
+    st.just(({}, "holds no results")),
+    st.dictionaries(st.sampled_from(["perplexity", "word_perplexity", "exact_match"]), st.floats(0, 1),
+                    min_size=1).map(lambda metrics: (arc_easy({f"{name},none": value for name, value in metrics.items()}),
+                                                     "none of its results")),
+    (st.integers() | LETTERS | st.lists(st.integers(), max_size=2)).map(
+        lambda entry: ({"arc_easy": entry}, "is not what lm-eval writes")),
+)
+
+
+@GENERATED
+@given(fault=FAULTY_LM_EVAL)
+def test_a_generated_faulty_lm_eval_file_is_one_line_naming_it(offline, fault, capfd, tmp_path_factory):
+    results, words = fault
+    folder = tmp_path_factory.mktemp("lm-eval")
+    (folder / "results.json").write_text(json.dumps({"results": results, "config": {
+        "model": "hf", "model_args": "pretrained=EleutherAI/pythia-70m-seed3,revision=step143000"}}))
+    assert_refused(["ingest", str(folder), "--out", "new.parquet"], capfd, [offline, folder],
+                   str(folder / "results.json"), words)
+
+
 # Option values beyond what the verb can do, as argv tails of a verb that is otherwise right.
 OPTION_MISTAKES = st.one_of(
     (st.integers(-10**12, MIN_RESAMPLES - 1) | st.integers(MAX_RESAMPLES + 1, 10**15)).map(

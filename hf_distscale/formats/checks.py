@@ -9,8 +9,8 @@ the first few by their identity (`formats.identity`) and value, and the fix.
 Why plain vectorised pandas and not a validation library: the rules are per
 column (a dtype, a range, whether a cell may be empty, whether it is part of
 the row's identity), which a few boolean masks over whole columns express and
-check at once, for any number of rows. pydantic validates one record at a time
-and stops at the first bad one; pandera is one more dependency for the same
+check at once, for any number of rows. pydantic would build one Python object
+per row to say the same, and pandera is one more dependency for the same
 masks. The same `Column` also checks one value (`Column.fault`), so a reader
 of another format (an lm-eval results file) applies the table's ranges before
 the value becomes a row.

@@ -23,8 +23,10 @@ from hf_distscale.formats.results import SCHEMA
 TABLE_METRICS = {"acc": "acc", "acc_norm": "acc_norm", "brier_score": "brier"}
 NOT_RESULTS = ("expected the JSON file lm-eval's --output_path writes (results_<date>.json), with "
                "'results' (task -> metrics) and 'config' with the 'model_args' that name the model")
-# Parts of a results file that, where present, map a task or group to an object.
-_MAPPINGS = ("results", "groups", "group_subtasks", "n-samples")
+# Parts of a results file that, where present, map a task or group to an object (or, for a group's
+# subtasks, a list), and how a message says so.
+_MAPPINGS = {"results": (dict, "an object"), "groups": (dict, "an object"), "group_subtasks": (list, "a list"),
+             "n-samples": (dict, "an object")}
 
 
 def read_results_file(path: Path) -> dict:
@@ -39,13 +41,13 @@ def read_results_file(path: Path) -> dict:
     if not data["results"]:
         raise ValueError(f"{path}: holds no results ('results' is empty: lm-eval ran no task); give a results "
                          f"file of a run that finished its tasks")
-    for part in _MAPPINGS:
+    for part, (kind, described) in _MAPPINGS.items():
         mapping = data.get(part, {})
         wrong = [str(key) for key, value in mapping.items()
-                 if not isinstance(value, (dict, list))] if isinstance(mapping, dict) else []
+                 if not isinstance(value, kind)] if isinstance(mapping, dict) else []
         if not isinstance(mapping, dict) or wrong:
             raise ValueError(f"{path}: '{part}' {'of ' + ', '.join(wrong[:3]) + ' ' if wrong else ''}is not what "
-                             f"lm-eval writes (task -> an object); {NOT_RESULTS}")
+                             f"lm-eval writes (task -> {described}); {NOT_RESULTS}")
     return data
 
 
