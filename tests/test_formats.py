@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from hf_distscale.analysis.synthetic import synthetic_results
-from hf_distscale.formats import analysis, population, results, versions
+from hf_distscale.formats import analysis, identity, population, results, versions
 
 
 def small_table():
@@ -89,3 +89,41 @@ def test_seed_record_of_an_old_population_reads_and_a_new_one_is_stamped(tmp_pat
     assert json.loads((folder / population.SEED_RECORD).read_text())[versions.VERSION_KEY] == 1
     assert population.read_seed_record(folder) == record
     assert population.seed_subfolder("l1", 0) == "l1/seed-0000"
+
+
+def test_every_kind_s_migration_chain_reaches_its_current_version():
+    """A new format version is one more `@migration` step; a gap in a chain would strand old files."""
+    for kind, current in versions.CURRENT.items():
+        assert sorted(versions.MIGRATIONS.get(kind, {})) == list(range(1, current)), kind
+
+
+def test_a_first_version_table_is_lifted_by_the_chain_whatever_reads_it(tmp_path):
+    """The same step migrates a stamped version-1 file and an unstamped DataFrame of that schema."""
+    current = small_table()
+    first = current.drop(columns=["benchmark", "condition", "chance", *results.MULTIPLE_CHOICE_METRICS])
+    arrow = pyarrow.Table.from_pandas(first, preserve_index=False)
+    pq.write_table(arrow.replace_schema_metadata({versions.PARQUET_VERSION_KEY: b"1"}), tmp_path / "v1.parquet")
+    with pytest.warns(UserWarning, match="counting-only results table"):
+        from_file = results.read_parquet(tmp_path / "v1.parquet")
+    with pytest.warns(UserWarning, match="counting-only results table"):
+        from_frame = results.conform(first)
+    pd.testing.assert_frame_equal(from_file, current)
+    pd.testing.assert_frame_equal(from_frame, current)
+
+
+def test_a_result_s_identity_extends_the_model_s():
+    assert identity.RESULT_KEY[:len(identity.MODEL_KEY)] == identity.MODEL_KEY
+    assert set(identity.MODEL_KEY) <= set(identity.IDENTITY_COLUMNS) <= set(results.COLUMNS)
+    assert population.IDENTITY_COLUMNS is identity.IDENTITY_COLUMNS
+
+
+def test_a_fault_names_the_source_column_first_rows_by_identity_and_the_rest_by_count():
+    table = small_table()
+    table.loc[[1, 4, 5, 8, 9], "acc"] = [1.5, 2.0, -0.5, 3.0, 7.0]
+    with pytest.raises(ValueError) as raised:
+        results.conform(table, "results: mine.parquet")
+    message = str(raised.value)
+    assert message.startswith("results: mine.parquet: column 'acc' must hold a score in [0, 1]")
+    assert "5 rows do not: row 1 (population 'synthetic-fixed_depth' family 'fixed_depth' scale 's0' seed 1" in message
+    assert "= 1.5 (out of range), row 4 (" in message and "= -0.5 (out of range), and 2 more;" in message
+    assert "\n" not in message

@@ -246,3 +246,25 @@ def test_a_lone_task_listed_with_no_subtasks_still_reads_its_samples(current, tm
     _, logged, gold = runs["pythia-70m"]
     assert row["benchmark"] == geography and row["n_examples"] == 24
     assert row["nll_correct"] == pytest.approx(np.mean([-ll[y] for ll, y in zip(logged[geography], gold[geography])]))
+
+
+def test_a_trailing_variant_is_part_of_the_population_never_the_scale(tmp_path):
+    """`-Instruct`, `-deduped`: another population of the same sizes, not a scale called "Instruct"."""
+    for name in ("Qwen2.5-0.5B-Instruct", "Qwen2.5-1.5B-Instruct", "pythia-70m-deduped", "pythia-70m-deduped-seed1"):
+        write_old_results(tmp_path / name, name, {"arc_easy": 0.5})
+    table = ingested([tmp_path], tmp_path)
+    read = sorted(zip(table["population"], table["family"], table["scale"], table["seed"], table["num_parameters"]))
+    assert read == [(f"EleutherAI/Qwen2.5-Instruct@{REVISION}", "Qwen2.5-Instruct", "0.5B", 0, 500_000_000),
+                    (f"EleutherAI/Qwen2.5-Instruct@{REVISION}", "Qwen2.5-Instruct", "1.5B", 0, 1_500_000_000),
+                    (f"EleutherAI/pythia-deduped@{REVISION}", "pythia-deduped", "70m", 0, 70_000_000),
+                    (f"EleutherAI/pythia-deduped@{REVISION}", "pythia-deduped", "70m", 1, 70_000_000)]
+
+
+def test_a_name_without_a_size_is_refused_with_the_rule_unless_a_rule_reads_it(tmp_path, capsys):
+    write_old_results(tmp_path / "runs", "mymodel-large-seed1", {"arc_easy": 0.5})
+    assert main(["ingest", str(tmp_path / "runs"), "--out", str(tmp_path / "r.parquet")]) == 2
+    line = capsys.readouterr().err.strip()
+    assert "finds no size in the model name 'mymodel-large-seed1'" in line and "(?P<scale>" in line
+    assert not (tmp_path / "r.parquet").exists()
+    table = ingested([tmp_path / "runs"], tmp_path, "--name-rule", r"^(?P<family>\w+)-(?P<scale>\w+)-seed(?P<seed>\d+)$")
+    assert table[["family", "scale", "seed"]].values.tolist() == [["mymodel", "large", 1]]

@@ -70,8 +70,8 @@ def load_results(results: pd.DataFrame | str | Path, metric: str = "em") -> pd.D
 
     `results` is a DataFrame or the path of a results Parquet file. Raises
     FileNotFoundError for a missing file; ValueError for a missing column, an
-    unknown metric, no row with the metric, a bounded metric outside [0, 1],
-    or a seed that appears twice in one group.
+    unknown metric or no row with the metric; the values themselves (ranges,
+    a row's identity twice) are checked by `formats.results.conform`.
     """
     metric_info(metric)
     table = analysis_table(results)
@@ -82,16 +82,6 @@ def load_results(results: pd.DataFrame | str | Path, metric: str = "em") -> pd.D
     if table.empty:
         raise ValueError(
             f"results: no row measured {metric!r}; choose one of {', '.join(measured) or 'none'}"
-        )
-    values = table[metric]
-    if metric_info(metric)["bounded"] and ((values < 0) | (values > 1)).any():
-        raise ValueError(f"results: column {metric!r} must hold scores in [0, 1]")
-    duplicated = table.duplicated([*GROUP_KEY, "seed"])
-    if duplicated.any():
-        row = table[duplicated].iloc[0]
-        raise ValueError(
-            f"results: seed {row['seed']} of {row['family']} scale {row['scale']} on {row['benchmark']} "
-            f"{row['condition']} appears more than once; keep one row per (model, benchmark, condition)"
         )
     return sort_rows(table).reset_index(drop=True)
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from hf_distscale.analysis.bootstrap import N_RESAMPLES, check_resamples
+from hf_distscale.analysis.bootstrap import N_RESAMPLES, check_resamples, check_resamples_fit
 from hf_distscale.analysis.breakthrough import (
     MIN_SCALES_FOR_TWO_RANKINGS,
     breakthrough_table,
@@ -37,7 +37,14 @@ from hf_distscale.analysis.distribution import distribution_statistics
 from hf_distscale.analysis.bimodality import bimodality_table, verdict
 from hf_distscale.analysis.passuntil import passuntil_fits
 from hf_distscale.analysis.scaling_fit import scaling_fits
-from hf_distscale.analysis.schema import GROUP_KEY, PLOT_KEY, condition_order, few_seeds_messages, load_results
+from hf_distscale.analysis.schema import (
+    GROUP_KEY,
+    PLOT_KEY,
+    SERIES_KEY,
+    condition_order,
+    few_seeds_messages,
+    load_results,
+)
 from hf_distscale.analysis.variance import variance_split
 
 
@@ -104,6 +111,7 @@ def distributional_statistics(
     """
     check_resamples(n_resamples)
     results = load_results(results, metric)
+    check_resamples_fit(n_resamples, int(results.groupby(SERIES_KEY, sort=False).size().max()))
     conditions = condition_order(results)
     if breakthrough_condition is not None and breakthrough_condition not in conditions:
         raise ValueError(

@@ -7,22 +7,30 @@ from hf_distscale.formats.outputs import check_output
 from hf_distscale.presets import available_presets
 
 
+# A counting test length is at most the task's count of numbers (146 at the paper preset);
+# more lengths than this in one list is a typo, refused before the range is expanded.
+MAX_TEST_LENGTHS = 1000
+
+
 def _test_lengths(text: str) -> list[int]:
-    """Parse "30,40,50" or "30-100:10" (LOW-HIGH:STEP, inclusive)."""
+    """Parse "30,40,50" or "30-100:10" (LOW-HIGH:STEP, inclusive), at most MAX_TEST_LENGTHS of them."""
     try:
         if "-" in text:
             span, _, step = text.partition(":")
             low, high = (int(x) for x in span.split("-"))
-            lengths = list(range(low, high + 1, int(step or 1)))
+            lengths = range(low, high + 1, int(step or 1))
         else:
             lengths = [int(x) for x in text.split(",")]
     except ValueError:
         raise ValueError(
             f"test-lengths: {text!r} is not a list; write 30,40,50 or LOW-HIGH[:STEP]"
         ) from None
+    if len(lengths) > MAX_TEST_LENGTHS:
+        raise ValueError(f"test-lengths: {text!r} is {len(lengths):,} lengths, more than the {MAX_TEST_LENGTHS} "
+                         f"a counting task can have (a length is at most its count of numbers); e.g. 30-100:10")
     if not lengths:
         raise ValueError(f"test-lengths: range {text!r} is empty; write LOW-HIGH with LOW <= HIGH")
-    return lengths
+    return list(lengths)
 
 
 def run(args) -> None:
@@ -36,6 +44,9 @@ def run(args) -> None:
     from hf_distscale.formats.results import read_table  # pandas: after the instant checks
 
     read_table(args.out)
+    from hf_distscale.evaluation.device import resolve_device  # torch: after the instant checks
+
+    device = resolve_device(args.device)
     from hf_distscale.evaluation.run import evaluate_population  # heavy (torch): after the checks
 
     table = evaluate_population(
@@ -46,7 +57,7 @@ def run(args) -> None:
         batch_size=args.batch_size,
         precision=args.precision,
         generate=args.generate,
-        device=args.device,
+        device=device,
         items=args.items,
     )
     summary = table.groupby(["population", "scale", "test_length"])["em"].agg(["count", "mean"])

@@ -28,7 +28,10 @@ subject tasks of a group; n_examples counts the items (else lm-eval's
 effective `n-samples`, else -1: unknown) and chance is NaN without samples.
 
 Who a model is comes from its name (`models.name_identity`, by default
-PolyPythias' `pythia-{size}[-seed{k}]`, the seed-less model being seed 0) and
+PolyPythias' `pythia-{size}[-seed{k}]`, the seed-less model being seed 0, with
+a trailing variant such as `-Instruct` or `-deduped` read into the family:
+`Qwen2.5-0.5B-Instruct` is family `Qwen2.5-Instruct`, scale `0.5B`; the default
+rule must find a size in the name) and
 the revision in `model_args`: the population is `<org>/<family>[@<revision>]`
 and model_path `hf://<org>/<name>[@<revision>]`, as `hf-distscale lm-eval`
 names Hub models, so a checkpoint (`revision=step143000`) is its own
@@ -38,7 +41,6 @@ population. num_parameters is the count the scale label says ("70m" ->
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import warnings
@@ -50,41 +52,41 @@ import pandas as pd
 from hf_distscale.evaluation.models import DEFAULT_NAME_RULE, compile_name_rule, name_identity
 from hf_distscale.evaluation.multiple_choice import leaves_under, mean_choice_scores
 from hf_distscale.evaluation.sources import results_files
+from hf_distscale.formats.identity import RESULT_KEY, describe
+from hf_distscale.formats.lm_eval import NOT_RESULTS, TABLE_METRICS, read_results_file, read_samples, reported_metrics
 from hf_distscale.formats.results import MULTIPLE_CHOICE_METRICS, append_rows, empty_table
 
-# lm-eval metric name -> results-table column; other metrics have no column.
-TABLE_METRICS = {"acc": "acc", "acc_norm": "acc_norm", "brier_score": "brier"}
 # model_args keys that name the model, in lm-eval's order (GeneralConfigTracker._get_model_name).
 MODEL_KEYS = ("peft", "delta", "pretrained", "model", "path", "engine")
 _COUNT = re.compile(r"^(\d+(?:\.\d+)?)([kmbt])$", re.IGNORECASE)
 _UNITS = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
-NOT_RESULTS = ("expected the JSON file lm-eval's --output_path writes (results_<date>.json), with "
-               "'results' (task -> metrics) and 'config' with the 'model_args' that name the model")
 
-
-def ingest(paths: list[str], name_rule: str = DEFAULT_NAME_RULE, population: str | None = None,
+def ingest(paths: list[str], name_rule: str | None = None, population: str | None = None,
            family: str | None = None) -> pd.DataFrame:
     """The results table of the lm-eval results files under `paths`; see the module docstring.
 
     Raises one-line errors (ValueError, FileNotFoundError) for a path that is
-    not there, a folder without results files, a file that is not lm-eval's,
-    a name the rule cannot read, two files for one (model, revision, task),
-    and seeds of one scale measured on different tasks or metrics.
+    not there, a folder without results files, a file that is not lm-eval's
+    or holds no result the table keeps, a metric that is not a number or out
+    of its range, a name the rule cannot read (the default rule must find a
+    size, such as 70m, in it), two files for one (model, revision, task), and
+    seeds of one scale measured on different tasks or metrics.
     """
-    rule = compile_name_rule(name_rule)
-    rows = [row for path in results_files(paths) for row in file_rows(path, rule, population, family)]
+    rule = compile_name_rule(name_rule or DEFAULT_NAME_RULE)
+    sized = name_rule is None
+    rows = [row for path in results_files(paths) for row in file_rows(path, rule, population, family, sized)]
     check_unique(rows)
     check_same_measurements(rows)
     return append_rows(empty_table(), rank_scales(rows))
 
 
 def file_rows(path: Path, rule: re.Pattern, population: str | None = None,
-              family: str | None = None) -> list[dict]:
+              family: str | None = None, sized: bool = False) -> list[dict]:
     """One row per results key of one lm-eval results file (keys that hold no table metric are
     left out with a warning); each row also carries its `source` file."""
     data = read_results_file(path)
     model, revision = model_of(data, path)
-    identity = model_identity(model, revision, rule, path, population, family)
+    identity = model_identity(model, revision, rule, path, population, family, sized)
     entries = {**data.get("groups", {}), **data["results"]}
     group_map = {str(group): [str(child) for child in children]  # lm-eval 0.4.2 lists lone tasks, with []
                  for group, children in data.get("group_subtasks", {}).items() if children}
@@ -94,7 +96,7 @@ def file_rows(path: Path, rule: re.Pattern, population: str | None = None,
     for condition, reported in entries.items():
         under = leaves_under(condition, group_map, leaves)
         pooled = sum((samples[leaf] for leaf in under), []) if all(leaf in samples for leaf in under) else []
-        metrics = {**choice_metrics(pooled), **reported_metrics(reported)}
+        metrics = {**choice_metrics(pooled), **reported_metrics(path, condition, reported)}
         if not any(name in metrics for name in MULTIPLE_CHOICE_METRICS):
             unkept.append(condition)
             continue
@@ -108,22 +110,14 @@ def file_rows(path: Path, rule: re.Pattern, population: str | None = None,
             **metrics,
             "source": str(path),
         })
+    if not rows:
+        raise ValueError(f"{path}: none of its results ({', '.join(unkept[:4])}{', ...' if len(unkept) > 4 else ''}) "
+                         f"holds a metric the results table keeps ({', '.join(TABLE_METRICS)}, or multiple-choice "
+                         f"samples); give results of multiple-choice tasks")
     if unkept:
         warnings.warn(f"{path}: left out {', '.join(unkept)}, with none of the metrics the results "
                       f"table keeps ({', '.join(TABLE_METRICS)}, or multiple-choice samples)", stacklevel=2)
     return rows
-
-
-def read_results_file(path: Path) -> dict:
-    """The parsed JSON of an lm-eval results file; a ValueError saying what was expected otherwise."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        data = None
-    if not (isinstance(data, dict) and isinstance(data.get("results"), dict)
-            and isinstance(data.get("config"), dict)):
-        raise ValueError(f"{path}: not an lm-eval results file; {NOT_RESULTS}")
-    return data
 
 
 def model_of(data: dict, path: Path) -> tuple[str, str | None]:
@@ -140,11 +134,22 @@ def model_of(data: dict, path: Path) -> tuple[str, str | None]:
 
 
 def model_identity(model: str, revision: str | None, rule: re.Pattern, path: Path,
-                   population: str | None = None, family: str | None = None) -> dict:
-    """The identity columns and model_path of one model, read by the name rule; see the module docstring."""
+                   population: str | None = None, family: str | None = None, sized: bool = False) -> dict:
+    """The identity columns and model_path of one model, read by the name rule; see the module docstring.
+
+    With `sized` (the default rule) the scale must be a size such as 70m or 0.5B: nothing else in
+    a name says how large the model is, and a word there (Instruct, deduped) is not a scale.
+    """
     is_repo_id = model.count("/") <= 1 and not model.startswith((".", "/", "~"))
     org, _, name = model.rpartition("/") if is_repo_id else ("", "", Path(model).name)
     named = name_identity(name, rule, org, revision, population, family)
+    if named is not None and named["scale"] and sized and nominal_parameters(named["scale"]) < 0:
+        raise ValueError(
+            f"{path}: the default name rule '{rule.pattern}' finds no size in the model name {name!r} (it reads "
+            f"the scale {named['scale']!r}, not a count like 70m or 0.5B); pass --name-rule REGEX with "
+            f"(?P<scale>...) and (?P<seed>...) groups (and optionally (?P<family>...) and (?P<variant>...)) "
+            f"that say how to read it"
+        )
     if named is None or not named["scale"]:
         problem = "does not match" if named is None else "reads no scale from"
         raise ValueError(
@@ -165,16 +170,6 @@ def model_identity(model: str, revision: str | None, rule: re.Pattern, path: Pat
     }
 
 
-def reported_metrics(entry: dict) -> dict[str, float]:
-    """The table's metrics among one results entry's ("acc,none" or, before lm-eval 0.4, "acc")."""
-    values = {}
-    for key, value in entry.items():
-        name, _, filter_name = key.partition(",")
-        if name in TABLE_METRICS and filter_name in ("", "none") and isinstance(value, (int, float)):
-            values[TABLE_METRICS[name]] = float(value)
-    return values
-
-
 def samples_file(results: Path, task: str) -> Path | None:
     """The `samples_<task>_<date>.jsonl` written with `results`: the one of the same date, else the
     only one of that task beside it (a renamed results file); None when there is none."""
@@ -185,10 +180,6 @@ def samples_file(results: Path, task: str) -> Path | None:
     beside = [found for found in results.parent.glob(f"{prefix}*.jsonl")
               if "_" not in found.name[len(prefix):]]
     return beside[0] if len(beside) == 1 else None
-
-
-def read_samples(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def choice_metrics(samples: list[dict]) -> dict:
@@ -248,12 +239,11 @@ def check_unique(rows: list[dict]) -> None:
     """A ValueError naming both files when two hold the same task of one model (or of one seed)."""
     seen = {}
     for row in rows:
-        key = (row["population"], row["scale"], row["seed"], row["condition"])
+        key = tuple(row[name] for name in RESULT_KEY)
         if key in seen and seen[key]["source"] != row["source"]:
             first = seen[key]
             raise ValueError(
-                f"duplicate: {first['source']} and {row['source']} both hold {row['condition']!r} of "
-                f"seed {row['seed']} of {row['population']} scale {row['scale']} ({first['model_path']}"
+                f"duplicate: {first['source']} and {row['source']} both hold {describe(row)} ({first['model_path']}"
                 f"{'' if first['model_path'] == row['model_path'] else ' and ' + row['model_path']}); "
                 f"give one of them (lm-eval writes a new results_<date>.json on every run)"
             )

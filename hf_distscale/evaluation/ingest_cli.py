@@ -20,12 +20,11 @@ def run(args) -> None:
     out = check_output(args.out, "file", inputs=args.paths, example="results.parquet")
     check_new(out)
     from hf_distscale.evaluation.ingest import ingest  # pandas, scipy: after the instant checks
-    from hf_distscale.evaluation.models import DEFAULT_NAME_RULE
     from hf_distscale.formats.results import write_table
 
     with output_lock(out):
         check_new(out)  # again under the lock: another run may have written it since
-        table = ingest(args.paths, name_rule=args.name_rule or DEFAULT_NAME_RULE,
+        table = ingest(args.paths, name_rule=args.name_rule,
                        population=args.population, family=args.family)
         write_table(table, out)
     overall = table[table["benchmark"] == table["condition"]]
@@ -47,9 +46,10 @@ def register(subparsers) -> None:
     parser.add_argument("--out", required=True, help="the results table to write (Parquet; a new file)")
     parser.add_argument(
         "--name-rule",
-        help="regex with (?P<seed>) and (?P<scale>), and optional (?P<family>) groups, matched against "
-             "the model's name without its org (default: PolyPythias' <family>-<scale>[-seed<k>], "
-             "the seed-less name being seed 0)",
+        help="regex with (?P<seed>) and (?P<scale>), and optional (?P<family>) and (?P<variant>) groups, "
+             "matched against the model's name without its org; the variant is appended to the family "
+             "(default: <family>-<size>[-<variant>][-seed<k>], e.g. pythia-70m-seed3 or "
+             "Qwen2.5-0.5B-Instruct, the seed-less name being seed 0, the size a count such as 70m)",
     )
     parser.add_argument("--population", help="population name (default: <org>/<family>[@<revision>])")
     parser.add_argument("--family", help="family name (default: the name rule's family group)")

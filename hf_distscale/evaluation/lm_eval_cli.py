@@ -32,13 +32,16 @@ def run(args) -> None:
     from hf_distscale.formats.results import read_table  # pandas: after the instant checks
 
     read_table(args.out)
+    from hf_distscale.evaluation.device import resolve_device  # torch: after the instant checks
+
+    device = resolve_device(args.device)
     from hf_distscale.evaluation.lm_eval_run import evaluate_lm_population  # heavy: after the checks
     from hf_distscale.formats.items import items_path
     from hf_distscale.evaluation.models import DEFAULT_NAME_RULE
 
     table = evaluate_lm_population(
         args.sources, tasks, args.out, limit=args.limit, batch_size=args.batch_size,
-        device=args.device, num_fewshot=args.num_fewshot, dtype=args.dtype,
+        device=device, num_fewshot=args.num_fewshot, dtype=args.dtype,
         include_path=args.include_path, population=args.population, family=args.family,
         name_rule=args.name_rule or DEFAULT_NAME_RULE, items=args.items,
     )

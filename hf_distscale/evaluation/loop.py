@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Protocol
 
 import pandas as pd
-import torch
 from tqdm.auto import tqdm
 
+from hf_distscale.evaluation.device import resolve_device
 from hf_distscale.evaluation.models import ModelRef
 from hf_distscale.formats.outputs import note_kept, output_lock
 from hf_distscale.formats.results import append_rows, read_table, write_table
@@ -39,7 +39,7 @@ class Benchmark(Protocol):
 def evaluate_models(refs: list[ModelRef], benchmark: Benchmark, out: str | Path,
                     device: str | None = None) -> pd.DataFrame:
     """Evaluate every model of `refs` on `benchmark` into the table at `out`; returns the table."""
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    device = resolve_device(device)
     with output_lock(out):  # read under the lock, so a row another run finished is never dropped
         note_kept(out, f"every finished model's rows in {out}")
         table = read_table(out)

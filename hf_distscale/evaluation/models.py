@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hf_distscale.evaluation.sources import expand_spec, local_folder
+from hf_distscale.formats.identity import MODEL_KEY, describe
 from hf_distscale.formats.population import (
     IDENTITY_COLUMNS,
     SEED_RECORD,
@@ -52,8 +53,12 @@ from hf_distscale.hub.reading import (
 from hf_distscale.models.loading import skeleton
 from hf_distscale.tasks import CountingTask
 
-# <family>-<scale>[-seed<k>] or seed[-]<k>; the scale is the last dash-part before the seed.
-DEFAULT_NAME_RULE = r"^(?:(?!seed-?\d)(?P<family>.+?)-(?P<scale>[^-]+?))?(?:-?seed-?(?P<seed>\d+))?$"
+# Trailing name parts that say which variant of a model it is, never its scale.
+VARIANT = r"(?i:instruct|chat|deduped|base|it|hf|sft|dpo|rlhf|v\d[\w.]*)"
+# <family>-<scale>[-<variant>...][-seed<k>] or seed[-]<k>: the scale is the last dash-part that is
+# neither a variant nor the seed (Qwen2.5-0.5B-Instruct: family Qwen2.5, scale 0.5B, variant -Instruct).
+DEFAULT_NAME_RULE = (rf"^(?:(?!seed-?\d)(?P<family>.+)-(?!seed-?\d|{VARIANT}(?:-|$))(?P<scale>[^-]+?)"
+                     rf"(?P<variant>(?:-{VARIANT})*))?(?:-?seed-?(?P<seed>\d+))?$")
 _DTYPES = {"float32": "fp32", "bfloat16": "bf16", "float16": "fp16"}
 
 
@@ -118,14 +123,16 @@ def name_identity(name: str, rule: re.Pattern, org: str = "", revision: str | No
     `name` is the repo or folder name without its org. A match without a seed
     is seed 0 (PolyPythias' `pythia-70m` is the seed-0 member of its seeds); a
     match without a scale has scale None, for the caller to fill. `population`
-    and `family` override what the name says; the population is otherwise
-    `<org>/<family>[@<revision>]`, as `hf-distscale lm-eval` names it.
+    and `family` override what the name says; a (?P<variant>) group is part of
+    the family (`-Instruct`, `-deduped`: another population, not another
+    scale). The population is otherwise `<org>/<family>[@<revision>]`, as
+    `hf-distscale lm-eval` names it.
     """
     match = rule.match(name)
     if match is None:
         return None
     groups = match.groupdict()
-    family = family or groups.get("family") or name
+    family = family or (groups["family"] + (groups.get("variant") or "") if groups.get("family") else name)
     seed = int(groups["seed"]) if groups.get("seed") else 0
     return {"population": population or population_name(org, family, revision), "family": family,
             "scale": groups.get("scale"), "seed": seed, "data_seed": seed}
@@ -280,11 +287,10 @@ def _rank_scales(refs: list[ModelRef]) -> None:
 def _check_unique(refs: list[ModelRef]) -> None:
     seen = {}
     for ref in refs:
-        key = tuple(ref.identity[k] for k in ("population", "scale", "seed"))
+        key = tuple(ref.identity[k] for k in MODEL_KEY)
         if key in seen and seen[key] != ref.model_path:
             raise ValueError(
-                f"identity: {seen[key]} and {ref.model_path} are both population {key[0]!r}, "
-                f"scale {key[1]!r}, seed {key[2]}; name them <family>-<scale>-seed<k>, or set "
-                f"--name-rule / --population"
+                f"identity: {seen[key]} and {ref.model_path} are both {describe(ref.identity, MODEL_KEY)}; "
+                f"name them <family>-<scale>-seed<k>, or set --name-rule / --population"
             )
         seen[key] = ref.model_path

@@ -32,7 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 from hf_distscale.formats.outputs import ANALYSIS, MANIFEST, require_finished
-from hf_distscale.formats.versions import dump_json, load_json, load_versioned_json
+from hf_distscale.formats.versions import dump_json, load_json, migration
 
 STATISTICS_FILE = "statistics.json"
 BENCHMARK_STATISTICS_FILE = "benchmark_statistics.json"
@@ -102,9 +102,14 @@ def write_claims(out_dir: str | Path, claims: list[dict]) -> Path:
 
 
 def read_claims(out_dir: str | Path) -> list[dict]:
-    """The findings entries; version 1 files (free-form claims) are read as unnumbered findings."""
-    version, data = load_versioned_json(Path(out_dir) / CLAIMS_FILE, "claims")
-    return data["claims"] if version > 1 else [_claim_as_finding(claim) for claim in data["claims"]]
+    """The findings entries (a version 1 file is migrated by `claims_as_findings`)."""
+    return load_json(Path(out_dir) / CLAIMS_FILE, "claims")["claims"]
+
+
+@migration("claims", since=1)
+def claims_as_findings(data: dict, source: str) -> dict:
+    """Claims version 1 -> 2: the free-form claims become unnumbered findings."""
+    return {**data, "claims": [_claim_as_finding(claim) for claim in data["claims"]]}
 
 
 def _claim_as_finding(claim: dict) -> dict:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from hf_distscale.formats.identity import IDENTITY_COLUMNS  # re-exported: the seed record holds them
 from hf_distscale.formats.versions import load_json
 
 POPULATION_FILE = "population.json"
@@ -42,20 +43,6 @@ SEED_URI_PREFIX = "hf://"
 # The seed-record field holding {file name: SHA-256} of every other file of the seed folder.
 FILE_HASHES = "sha256"
 
-# Who a seed is: the seed record's fields that every results row repeats.
-IDENTITY_COLUMNS = (
-    "population",
-    "family",
-    "scale",
-    "scale_index",
-    "num_parameters",
-    "num_layers",
-    "hidden_size",
-    "seed",
-    "data_seed",
-    "precision",
-    "preset",
-)
 # Seed-record fields beyond the identity that the index keeps (absent ones become NaN).
 RUN_COLUMNS = ("num_parameters_non_embedding", "steps", "stop_reason", "in_distribution_em",
                "final_train_loss")

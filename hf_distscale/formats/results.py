@@ -15,7 +15,12 @@ contract (see the README's results schema). Every benchmark shares it:
 Rows are appended after each model and the file is replaced atomically, so an
 interrupted run loses at most the model in flight. The file's Parquet metadata
 carries its format version: 1 is the first, counting-only schema (read and
-migrated), 2 the schema above.
+migrated by `counting_only_to_v2`), 2 the schema above.
+
+Every table read (a file, a Hub repo's files, a DataFrame handed to the
+analysis) is checked once by `conform` against `SCHEMA`: integer identities,
+text names, scores in [0, 1], finite metrics, no empty identity and no
+identity twice (`formats.identity.RESULT_KEY`); see `formats.checks`.
 """
 
 from __future__ import annotations
@@ -27,9 +32,11 @@ import pandas as pd
 import pyarrow
 import pyarrow.parquet as pq
 
+from hf_distscale.formats.checks import Column, check_table
+from hf_distscale.formats.identity import IDENTITY_COLUMNS, RESULT_KEY
 from hf_distscale.formats.outputs import write_file
-from hf_distscale.formats.population import IDENTITY_COLUMNS, RESULTS_FILE
-from hf_distscale.formats.versions import CURRENT, PARQUET_VERSION_KEY, check_version
+from hf_distscale.formats.population import RESULTS_FILE
+from hf_distscale.formats.versions import CURRENT, PARQUET_VERSION_KEY, check_version, migrate, migration
 
 COUNTING_BENCHMARK = "counting"
 
@@ -40,17 +47,32 @@ COUNTING_METRICS = ("em", "em_answer_only", "token_accuracy", "nll_mean", "nll_s
 MULTIPLE_CHOICE_METRICS = ("acc", "acc_norm", "nll_correct", "p_correct", "brier")
 
 TEXT_IDENTITY = ("population", "family", "scale", "precision", "preset")
-# Column -> dtype, in table order: the seed's identity (formats.population), then what was measured. `em_generate` is NaN unless the generate() path ran.
-COLUMNS = {
-    **{name: "string" if name in TEXT_IDENTITY else "int64" for name in IDENTITY_COLUMNS},
-    "benchmark": "string",
-    "condition": "string",
-    "test_length": "int64",
-    "n_examples": "int64",
-    "chance": "float64",
-    **{name: "float64" for name in COUNTING_METRICS + MULTIPLE_CHOICE_METRICS},
-    "model_path": "string",
+# Text columns that may not be empty: a row without them belongs to no model or measurement.
+REQUIRED_TEXT = ("population", "scale", "benchmark", "condition")
+# Metric columns that are scores: fractions of items, or probabilities.
+SCORE_METRICS = ("em", "em_answer_only", "token_accuracy", "p_exact", "em_generate", "acc", "acc_norm",
+                 "p_correct")
+_SCORE = "a score in [0, 1] (or empty: not measured)"
+_COUNT = "an integer, or -1 where unknown"
+# Column -> its contract, in table order: the seed's identity (formats.identity), then what was measured.
+# `em_generate` is empty unless the generate() path ran.
+SCHEMA = {
+    **{name: Column("string", f"the {name} name", required=name in REQUIRED_TEXT) if name in TEXT_IDENTITY
+       else Column("int64", _COUNT, low=-1) for name in IDENTITY_COLUMNS},
+    "benchmark": Column("string", "the benchmark's name", required=True),
+    "condition": Column("string", "the condition's name", required=True),
+    "test_length": Column("int64", _COUNT, low=-1),
+    "n_examples": Column("int64", _COUNT, low=-1),
+    "chance": Column("float64", "the score of guessing, in [0, 1] (or empty: unknown)", low=0, high=1),
+    **{name: Column("float64", _SCORE, low=0, high=1) if name in SCORE_METRICS
+       else Column("float64", "a Brier score in [0, 2] (or empty: not measured)", low=0, high=2) if name == "brier"
+       else Column("float64", "a finite negative log-likelihood, 0 or more (or empty: not measured)", low=0)
+       for name in COUNTING_METRICS + MULTIPLE_CHOICE_METRICS},
+    "model_path": Column("string", "the model's folder or hf:// address"),
 }
+COLUMNS = {name: column.dtype for name, column in SCHEMA.items()}
+CONTENT_FIX = ("correct or drop those rows, or write the table again with `hf-distscale eval`, `lm-eval` or "
+               "`ingest` into a new file")
 
 # Columns a results table of the first (counting-only) version lacks; filled on read.
 _ADDED_IN_V2 = ("benchmark", "condition", "chance", *MULTIPLE_CHOICE_METRICS)
@@ -65,30 +87,45 @@ def empty_table() -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in COLUMNS.items()})
 
 
-def conform(table: pd.DataFrame, source: str = "results") -> pd.DataFrame:
-    """`table` with exactly COLUMNS in order and dtype; a counting-only table is migrated.
+@migration("results", since=1)
+def counting_only_to_v2(table: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Results version 1 -> 2: a counting-only table gains benchmark "counting", conditions len<L>,
+    chance 0 and empty multiple-choice metrics, with a warning that says how to store the new schema."""
+    missing = [column for column in _ADDED_IN_V2 if column not in table.columns]
+    if "benchmark" in missing:
+        warnings.warn(
+            f"{source}: a counting-only results table of the first schema; read as benchmark "
+            f"'counting' with conditions len<L> (write it again with `hf-distscale eval` or "
+            f"`hf_distscale.formats.results.write_table` to store the new schema)",
+            stacklevel=2,
+        )
+    defaults = {"benchmark": COUNTING_BENCHMARK, "chance": 0.0}
+    added = {column: [counting_condition(length) for length in table["test_length"]] if column == "condition"
+             else defaults.get(column, float("nan")) for column in missing}
+    return table.assign(**added)
 
-    A table of the first version (no benchmark/condition columns) is read as
-    counting rows, with a warning that says how to store it in the new schema.
-    Any other missing column is a ValueError that names it.
+
+def table_version(table: pd.DataFrame, stamped=None, source: str = "results") -> int:
+    """The format version of `table`: its stamp (None: unstamped), checked, or 1 where the columns say so.
+
+    A table that lacks only columns version 2 added, and has `test_length`,
+    is read as version 1 whatever its stamp (early version-2 writers left
+    some multiple-choice metrics out).
     """
+    version = check_version("results", stamped, source) if stamped is not None else CURRENT["results"]
     missing = set(COLUMNS) - set(table.columns)
-    if missing and missing <= set(_ADDED_IN_V2) and "test_length" in table.columns:
-        if "benchmark" in missing:
-            warnings.warn(
-                f"{source}: a counting-only results table of the first schema; read as benchmark "
-                f"'counting' with conditions len<L> (write it again with `hf-distscale eval` or "
-                f"`hf_distscale.formats.results.write_table` to store the new schema)",
-                stacklevel=2,
-            )
-        table = table.copy()
-        defaults = {"benchmark": COUNTING_BENCHMARK, "chance": 0.0}
-        for column in sorted(missing):
-            if column == "condition":
-                table[column] = [counting_condition(length) for length in table["test_length"]]
-            else:
-                table[column] = defaults.get(column, float("nan"))
-        missing = set()
+    return 1 if missing and missing <= set(_ADDED_IN_V2) and "test_length" in table.columns else version
+
+
+def conform(table: pd.DataFrame, source: str = "results", stamped=None) -> pd.DataFrame:
+    """`table` migrated to the current version, checked against SCHEMA, with exactly COLUMNS in order and dtype.
+
+    `stamped` is the version the file says it is (None: unstamped). A missing
+    column is a ValueError that names it; a fault in the values is one that
+    names the column and the first rows at fault (`formats.checks`).
+    """
+    table = migrate("results", table_version(table, stamped, source), table, source)
+    missing = set(COLUMNS) - set(table.columns)
     if missing:
         # Metrics first: a table without the measured scores is the problem to name.
         missing = sorted(missing, key=lambda c: (c not in COUNTING_METRICS + MULTIPLE_CHOICE_METRICS,
@@ -99,7 +136,7 @@ def conform(table: pd.DataFrame, source: str = "results") -> pd.DataFrame:
             f"results table of this version; evaluate again with `hf-distscale eval` or `lm-eval` "
             f"into a new file"
         )
-    return table[list(COLUMNS)].astype(COLUMNS)
+    return check_table(table, SCHEMA, RESULT_KEY, source, CONTENT_FIX)
 
 
 def read_parquet(path: str | Path, source: str | None = None,
@@ -117,8 +154,7 @@ def read_parquet(path: str | Path, source: str | None = None,
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise ValueError(f"{source} is not a Parquet results table ({reason}); {fix}") from None
     version = metadata.get(PARQUET_VERSION_KEY)
-    check_version("results", int(version) if version and version.isdigit() else version, source)
-    return conform(table, source)
+    return conform(table, source, int(version) if version and version.isdigit() else version)
 
 
 def read_table(path: str | Path, option: str = "--out") -> pd.DataFrame:

@@ -3,11 +3,19 @@
 JSON files carry `"format_version": N` at the top; Parquet files carry it in
 the schema metadata under `hf_distscale.format_version`. A file without one
 predates versioning and is read as the oldest version its reader knows.
+
+Readers lift an old file to the current version through one chain per kind
+of file: `migrate` applies, in order, the steps registered with
+`@migration(kind, since)`, each of which turns version `since` into
+`since + 1`. A new version of a kind is one more step, next to the format it
+changes, and `CURRENT` one higher; `tests/test_formats.py` checks that every
+kind's chain reaches its current version.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 VERSION_KEY = "format_version"
@@ -29,6 +37,25 @@ CURRENT = {
     "output": 1,
 }
 
+# Kind -> {version: the step that turns data of that version into the next}; filled by `migration`.
+MIGRATIONS: dict[str, dict[int, Callable]] = {}
+
+
+def migration(kind: str, since: int):
+    """Register the decorated `step(data, source) -> data` as the migration of `kind` from `since` to `since + 1`."""
+    def register(step: Callable) -> Callable:
+        MIGRATIONS.setdefault(kind, {})[since] = step
+        return step
+
+    return register
+
+
+def migrate(kind: str, version: int, data, source: str):
+    """`data` of `version` lifted to CURRENT[kind] by the chain's steps, in order (`source` names it in warnings)."""
+    for since in range(version, CURRENT[kind]):
+        data = MIGRATIONS[kind][since](data, source)
+    return data
+
 
 def check_version(kind: str, version, source: str) -> int:
     """`version` as an int, or a ValueError naming the file when this code cannot read it."""
@@ -48,12 +75,7 @@ def dump_json(data: dict, kind: str) -> bytes:
 
 
 def load_json(path: str | Path, kind: str) -> dict:
-    """The JSON object at `path`, version-checked, without its version key."""
-    return load_versioned_json(path, kind)[1]
-
-
-def load_versioned_json(path: str | Path, kind: str) -> tuple[int, dict]:
-    """(format version, the JSON object at `path` without its version key), for readers that migrate."""
+    """The JSON object at `path`, version-checked and migrated to the current version, without its version key."""
     path = Path(path)
     try:
         data = json.loads(path.read_text())
@@ -61,4 +83,5 @@ def load_versioned_json(path: str | Path, kind: str) -> tuple[int, dict]:
         raise ValueError(f"{path}: not valid JSON ({err}); write it again with hf_distscale") from err
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a JSON object ({kind}); write it again with hf_distscale")
-    return check_version(kind, data.pop(VERSION_KEY, None), str(path)), data
+    version = check_version(kind, data.pop(VERSION_KEY, None), str(path))
+    return migrate(kind, version, data, str(path))

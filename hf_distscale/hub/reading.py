@@ -109,5 +109,5 @@ def read_results(source: str | Path, revision: str | None = None) -> pd.DataFram
             f"dataset repo {repo_id!r} has no results{f' config {config!r}' if config else ''}; give "
             f"REPO_ID or REPO_ID:POPULATION of a repo pushed with `hf-distscale hub push results`"
         )
-    table = pd.concat([pd.read_parquet(file) for file in files], ignore_index=True)
-    return conform(table, f"results: {source}")
+    return conform(pd.concat([read_parquet(file, f"results: {source} ({file.relative_to(root).as_posix()})")
+                              for file in files], ignore_index=True), f"results: {source}")

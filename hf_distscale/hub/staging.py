@@ -20,7 +20,7 @@ import pandas as pd
 from huggingface_hub import DatasetCard
 
 from hf_distscale.formats.outputs import DATASET, MANIFEST, require_finished, write_file
-from hf_distscale.formats.results import conform
+from hf_distscale.formats.results import conform, read_parquet
 from hf_distscale.hub.cards import population_card, results_card
 from hf_distscale.hub.errors import no_such_path
 from hf_distscale.formats.population import (
@@ -118,7 +118,7 @@ def stage_results(results: str | Path | pd.DataFrame, out_dir: str | Path, repo_
     """Stage a results table as its dataset repo: `<population>/results.parquet` per population."""
     if not isinstance(results, pd.DataFrame):
         path = _existing(results, "file")
-        results = pd.read_parquet(path)
+        results = read_parquet(path)
     table = conform(results, "results")
     if table.empty:
         raise ValueError("results: the table has no rows; evaluate a population first with `hf-distscale eval`")
@@ -139,7 +139,7 @@ def stage_all(out_dir: str | Path, population_dir: str | Path, dataset_dir: str 
     population_dir = Path(population_dir)
     repos = {"population": f"{user}/{population_dir.name}", "dataset": f"{user}/hf-distscale-counting",
              "results": f"{user}/hf-distscale-results"}
-    results = pd.read_parquet(results_path)
+    results = read_parquet(results_path)
     staged = {
         "population": stage_population(population_dir, hub_dir / "population", repos["population"],
                                        results, repos["dataset"]),
