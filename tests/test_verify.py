@@ -131,7 +131,7 @@ def test_a_duplicated_results_identity_is_found_and_named(clean, tmp_path, capfd
     code, findings, _ = verify([tmp_path / "twice.parquet"], tmp_path, capfd)
     assert code == 1
     assert [(f["kind"], f["where"]) for f in findings] == [
-        ("duplicate-identity", f"population '{POPULATION}' scale 'l1' seed 0")]
+        ("duplicate-identity", f"population '{POPULATION}' family 'cpu_depth' scale 'l1' seed 0")]
     assert "2 rows for 1 (benchmark, condition) identities (len6)" in findings[0]["detail"]
 
 
@@ -141,15 +141,15 @@ def test_one_model_under_two_names_is_found_and_named(clean, tmp_path, capfd):
     write_table(pd.concat([table, renamed], ignore_index=True), tmp_path / "renamed.parquet")
     code, findings, _ = verify([tmp_path / "renamed.parquet"], tmp_path, capfd)
     assert code == 1
-    assert [(f["kind"], f["where"]) for f in findings] == [("same-model", f"population '{POPULATION}' scale 'l1' seed 7")]
-    assert f"equal those of population '{POPULATION}' scale 'l1' seed 0 on 3 conditions" in findings[0]["detail"]
+    assert [(f["kind"], f["where"]) for f in findings] == [("same-model", f"population '{POPULATION}' family 'cpu_depth' scale 'l1' seed 7")]
+    assert f"equal those of population '{POPULATION}' family 'cpu_depth' scale 'l1' seed 0 on 3 conditions" in findings[0]["detail"]
 
 
 def test_the_reference_table_is_clean_with_h64_shared_with_l2(tmp_path, capfd):
     code, findings, _ = verify([REFERENCE], tmp_path, capfd)
     assert code == 0
     assert [(f["severity"], f["where"]) for f in findings] == [
-        ("shared", "cpu-reference/cpu_width/h64 = cpu-reference/cpu_depth/l2")]
+        ("shared", "cpu-reference/cpu_depth/l2 = cpu-reference/cpu_width/h64")]
     assert findings[0]["detail"].startswith("32 seeds have equal metrics")
 
 

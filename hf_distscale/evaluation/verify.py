@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from hf_distscale.formats.identity import MODEL_KEY, RESULT_KEY, describe
 from hf_distscale.formats.population import (
     FILE_HASHES, finished_seeds, read_seed_record, seed_file_hashes, seed_uri, sha256,
 )
@@ -38,8 +39,6 @@ from hf_distscale.hub.reading import download_seed, population_repo_seeds
 from hf_distscale.models.loading import load_causal_lm, weight_files
 
 FAULT, SHARED, NOTE = "fault", "shared", "note"
-MODEL_KEY = ("population", "scale", "seed")
-RESULT_KEY = (*MODEL_KEY, "benchmark", "condition")
 # What makes two models the same build: equal on these (and in different families) is "shared".
 BUILD_COLUMNS = ("num_layers", "hidden_size", "num_parameters", "seed", "data_seed", "precision", "preset")
 # Metrics that take many values, so equal rows are not a coincidence of saturated scores.
@@ -184,8 +183,7 @@ def verify_results(table: pd.DataFrame, source: str) -> list[Finding]:
 
 
 def _describe(values, key=MODEL_KEY) -> str:
-    return " ".join(f"{name} {value!r}" if isinstance(value, str) else f"{name} {value}"
-                    for name, value in zip(key, values))
+    return describe(dict(zip(key, values)), key)
 
 
 def _duplicate_identities(table: pd.DataFrame, source: str) -> list[Finding]:
@@ -219,10 +217,10 @@ def _same_models(table: pd.DataFrame) -> list[Finding]:
     for (a, b), count in sorted(equal.items()):
         if count < SAME_MODEL_CONDITIONS:
             continue
-        first, second = builds.loc[a].to_dict(), builds.loc[b].to_dict()
+        first = {**builds.loc[a].to_dict(), **dict(zip(MODEL_KEY, a))}
+        second = {**builds.loc[b].to_dict(), **dict(zip(MODEL_KEY, b))}
         if _same_build(first, second):
-            shared[(_scale_label({**first, "population": a[0], "scale": a[1]}),
-                    _scale_label({**second, "population": b[0], "scale": b[1]}))] += 1
+            shared[(_scale_label(first), _scale_label(second))] += 1
         else:
             findings.append(Finding(FAULT, "same-model", _describe(b),
                                     f"its metrics equal those of {_describe(a)} on {count} conditions: the "

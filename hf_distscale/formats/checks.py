@@ -70,7 +70,7 @@ def check_table(table: pd.DataFrame, schema: Mapping[str, Column], key: tuple[st
                              f"{_rows(table, name, faults)}; {fix}")
     typed = table[list(schema)].astype({name: column.dtype for name, column in schema.items()})
     identities = typed[list(key)]
-    repeated = identities.duplicated(keep=False)
+    repeated = identities.duplicated(keep=False) if key else pd.Series(False, index=typed.index)
     if repeated.any():
         first = identities[repeated].iloc[0]
         copies = np.flatnonzero((identities == first).all(axis=1).to_numpy())

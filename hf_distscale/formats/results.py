@@ -117,12 +117,13 @@ def table_version(table: pd.DataFrame, stamped=None, source: str = "results") ->
     return 1 if missing and missing <= set(_ADDED_IN_V2) and "test_length" in table.columns else version
 
 
-def conform(table: pd.DataFrame, source: str = "results", stamped=None) -> pd.DataFrame:
+def conform(table: pd.DataFrame, source: str = "results", stamped=None, unique: bool = True) -> pd.DataFrame:
     """`table` migrated to the current version, checked against SCHEMA, with exactly COLUMNS in order and dtype.
 
     `stamped` is the version the file says it is (None: unstamped). A missing
     column is a ValueError that names it; a fault in the values is one that
-    names the column and the first rows at fault (`formats.checks`).
+    names the column and the first rows at fault (`formats.checks`). `unique`
+    False lets a result identity repeat (`verify` reports repeats as findings).
     """
     table = migrate("results", table_version(table, stamped, source), table, source)
     missing = set(COLUMNS) - set(table.columns)
@@ -136,12 +137,13 @@ def conform(table: pd.DataFrame, source: str = "results", stamped=None) -> pd.Da
             f"results table of this version; evaluate again with `hf-distscale eval` or `lm-eval` "
             f"into a new file"
         )
-    return check_table(table, SCHEMA, RESULT_KEY, source, CONTENT_FIX)
+    return check_table(table, SCHEMA, RESULT_KEY if unique else (), source, CONTENT_FIX)
 
 
 def read_parquet(path: str | Path, source: str | None = None,
-                 fix: str = "pass the file `hf-distscale eval` or `hf-distscale lm-eval` wrote") -> pd.DataFrame:
-    """The results table in the Parquet file at `path`: version-checked and conformed.
+                 fix: str = "pass the file `hf-distscale eval` or `hf-distscale lm-eval` wrote",
+                 unique: bool = True) -> pd.DataFrame:
+    """The results table in the Parquet file at `path`: version-checked and conformed (`unique`: see `conform`).
 
     A file that is not Parquet, or of a format version this code does not
     know, is a ValueError naming `source` (default "results: <path>") and `fix`.
@@ -154,7 +156,7 @@ def read_parquet(path: str | Path, source: str | None = None,
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise ValueError(f"{source} is not a Parquet results table ({reason}); {fix}") from None
     version = metadata.get(PARQUET_VERSION_KEY)
-    return conform(table, source, int(version) if version and version.isdigit() else version)
+    return conform(table, source, int(version) if version and version.isdigit() else version, unique)
 
 
 def read_table(path: str | Path, option: str = "--out") -> pd.DataFrame:

@@ -87,17 +87,18 @@ def dataset_card_data(path: str) -> dict:
 
 
 
-def read_results(source: str | Path, revision: str | None = None) -> pd.DataFrame:
+def read_results(source: str | Path, revision: str | None = None, unique: bool = True) -> pd.DataFrame:
     """A results table from a local Parquet file or a results repo id (`REPO_ID` or `REPO_ID:CONFIG`).
 
     A repo is read from its Parquet files (one config per population; all of
-    them without `:CONFIG`), and the table is checked against the results schema.
+    them without `:CONFIG`), and the table is checked against the results schema
+    (`unique` False lets a result identity repeat, for `verify`).
     """
     check_results_source(source)
     source = str(source)
     path = Path(source).expanduser()
     if path.is_file():
-        return read_parquet(path)
+        return read_parquet(path, unique=unique)
     repo_id, _, config = source.partition(":")
     pattern = f"{config}/*.parquet" if config else f"*/{RESULTS_FILE}"
     with hub_errors(repo_id, "dataset"):
@@ -109,5 +110,6 @@ def read_results(source: str | Path, revision: str | None = None) -> pd.DataFram
             f"dataset repo {repo_id!r} has no results{f' config {config!r}' if config else ''}; give "
             f"REPO_ID or REPO_ID:POPULATION of a repo pushed with `hf-distscale hub push results`"
         )
-    return conform(pd.concat([read_parquet(file, f"results: {source} ({file.relative_to(root).as_posix()})")
-                              for file in files], ignore_index=True), f"results: {source}")
+    return conform(pd.concat([read_parquet(file, f"results: {source} ({file.relative_to(root).as_posix()})",
+                                           unique=unique) for file in files], ignore_index=True),
+                   f"results: {source}", unique=unique)
