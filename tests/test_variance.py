@@ -14,7 +14,7 @@ import hf_distscale
 from hf_distscale.analysis.variance import seed_item_components, two_level_bootstrap, variance_split
 from hf_distscale.cli import main
 from hf_distscale.formats.analysis import read_statistics
-from hf_distscale.formats.items import items_path, read_items
+from hf_distscale.formats.items import items_path, read_items, write_items
 
 SMOLLM2 = Path(hf_distscale.__file__).parent / "reference" / "smollm2-reinit" / "results.parquet"
 # Known components of the synthetic crossed design.
@@ -96,3 +96,14 @@ def test_asking_for_items_that_are_not_there_is_one_line(tmp_path, capsys):
     error = capsys.readouterr().err
     assert "no items table at" in error and "without --no-items" in error and len(error.splitlines()) == 1
     assert not (tmp_path / "a").exists()
+
+
+def test_an_items_table_is_checked_on_read(tmp_path, capsys):
+    items = read_items(items_path(SMOLLM2), pd.read_parquet(SMOLLM2))
+    items.loc[7, "correct"] = 1.7
+    write_items(items, tmp_path / "bad.items.parquet")
+    assert main(["analyze", str(SMOLLM2), "--items", str(tmp_path / "bad.items.parquet"),
+                 "--out", str(tmp_path / "a")]) == 2
+    error = capsys.readouterr().err
+    assert "column 'correct' must hold 1 (right) or 0 (wrong)" in error and "row 7" in error
+    assert len(error.splitlines()) == 1 and not (tmp_path / "a").exists()

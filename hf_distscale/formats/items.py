@@ -34,15 +34,27 @@ import pandas as pd
 import pyarrow
 import pyarrow.parquet as pq
 
+from hf_distscale.formats.checks import Column, check_table
 from hf_distscale.formats.outputs import write_file
 from hf_distscale.formats.versions import CURRENT, PARQUET_VERSION_KEY, check_version
 
 ITEMS_SUFFIX = ".items.parquet"
-COLUMNS = {
-    "model_path": "string", "population": "string", "family": "string", "scale": "string", "seed": "int64",
-    "benchmark": "string", "condition": "string", "item_id": "string", "correct": "float64", "nll": "float64",
-    "target": "int64", "loglikelihoods": "object",
+# Column -> its contract (`formats.checks`), checked on every read; `loglikelihoods` (a list per row) aside.
+SCHEMA = {
+    "model_path": Column("string", "the model's folder or hf:// address", required=True),
+    "population": Column("string", "the population name", required=True),
+    "family": Column("string", "the family name"),
+    "scale": Column("string", "the scale name", required=True),
+    "seed": Column("int64", "an integer, or -1 where unknown", low=-1),
+    "benchmark": Column("string", "the benchmark's name", required=True),
+    "condition": Column("string", "the condition's name", required=True),
+    "item_id": Column("string", "the item's id", required=True),
+    "correct": Column("float64", "1 (right) or 0 (wrong)", low=0, high=1),
+    "nll": Column("float64", "a finite negative log-likelihood, 0 or more (or empty)", low=0),
+    "target": Column("int64", "the gold choice's index, or -1", low=-1),
 }
+ITEM_KEY = ("model_path", "benchmark", "condition", "item_id")
+COLUMNS = {**{name: column.dtype for name, column in SCHEMA.items()}, "loglikelihoods": "object"}
 
 
 def items_path(results_path: str | Path) -> Path:
@@ -103,7 +115,9 @@ def read_items(path: str | Path, results: pd.DataFrame | None = None) -> pd.Data
     if missing:
         raise ValueError(f"{source} has no {missing[0]!r} column; it is not an items table of this version; "
                          f"evaluate again with `hf-distscale eval` or `lm-eval`")
-    return table[list(COLUMNS)].astype(COLUMNS)
+    checked = check_table(table, SCHEMA, ITEM_KEY, source, "evaluate again with `hf-distscale eval` or `lm-eval` "
+                                                          "into a new file")
+    return checked.assign(loglikelihoods=table["loglikelihoods"].reset_index(drop=True))
 
 
 def replace_model_items(table: pd.DataFrame, new: list[pd.DataFrame], model_path: str) -> pd.DataFrame:
