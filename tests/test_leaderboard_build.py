@@ -163,7 +163,7 @@ def test_site_built_from_analyze_output_equals_the_page_computed_from_results(go
     purpose, every earlier value unchanged (each number as the page shows it: rows' `text`,
     `seeds_needed_rule`, scales' `label`, fits' `slope_text` and `crossing_text`; and
     `top_seeds_by_condition`, for the Condition select, which replaced the reference-only `top_seeds`; each
-    section's success and failure `lines`); a site built from `analyze` output matches it
+    section's success and failure `lines`; each row's `seed_share`, null without items; each fit's `slope_note`); a site built from `analyze` output matches it
     value for value, floats exactly."""
     assert {claim["population"] for claim in read_claims(golden_analysis)} == {"choices", "counts"}
     data = build_site(golden_analysis, tmp_path / "site").parent / "data"
