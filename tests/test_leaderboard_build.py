@@ -159,12 +159,13 @@ def test_site_built_from_analyze_output_equals_the_page_computed_from_results(go
     (commit b85d54e: `build_leaderboard(results of golden_table(), out, breakthrough_condition="len18",
     plan=False)`), rewritten on purpose since only where an analysis rule changed (exact proportion
     intervals, no interval for a one-seed mean, no crossing outside the measured range, the crossing's
-    direction, the claims replaced by the five findings) and where the page data gained keys on
+    direction, the claims replaced by the five findings, a number that rounds to zero read without a
+    minus sign, no zero-width interval without its reason) and where the page data gained keys on
     purpose, every earlier value unchanged (each number as the page shows it: rows' `text`,
     `seeds_needed_rule`, scales' `label`, fits' `slope_text` and `crossing_text`; and
     `top_seeds_by_condition`, for the Condition select, which replaced the reference-only `top_seeds`; each
-    section's success and failure `lines`; each row's `seed_share`, null without items; each fit's `slope_note`); a site built from `analyze` output matches it
-    value for value, floats exactly."""
+    section's success and failure `lines`; each row's `seed_share`, null without items; each fit's
+    `slope_note`); a site built from `analyze` output matches it value for value, floats exactly."""
     assert {claim["population"] for claim in read_claims(golden_analysis)} == {"choices", "counts"}
     data = build_site(golden_analysis, tmp_path / "site").parent / "data"
     for golden in GOLDEN.iterdir():
