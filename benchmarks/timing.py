@@ -160,3 +160,8 @@ def spread_warnings(results: dict[str, Measurement]) -> list[str]:
     return [f"NOISY: {name}: spread {100 * result.spread:.0f}% of the median (over "
             f"{100 * SPREAD_LIMIT:.0f}%); the machine's load changed during the run, rerun before quoting it"
             for name, result in results.items() if result.samples and result.noisy]
+
+
+def spread_report(results: dict[str, Measurement]) -> str:
+    """The benchmark's closing line(s): its spread warnings, or that there were none."""
+    return "\n".join(spread_warnings(results)) or f"every spread within {100 * SPREAD_LIMIT:.0f}% of its median"
