@@ -31,6 +31,7 @@ import argparse
 import os
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -160,8 +161,8 @@ def bf16_is_faster(repeats: int) -> bool:
 
 
 def measure_case(case: str, paths: list[str], repeats: int, with_trainer: bool) -> tuple[dict, float]:
-    """Every path of `case`, ours and `Trainer`, and the matmul peaks, interleaved; and the FLOPs
-    of one run's clocked window per step."""
+    """Every path of `case`, ours and `Trainer`, and the matmul peaks, interleaved; and the FLOPs of
+    one training step. Sets `trainer.LOG_EVERY` to the case's clock interval (our loop's loss logs)."""
     preset, family, scale_name, steps, every = CASES[case]
     task = CountingTask.from_preset(preset)
     config = llama_config(select_scales(family, task, scale_name)[0], task)
@@ -170,10 +171,10 @@ def measure_case(case: str, paths: list[str], repeats: int, with_trainer: bool) 
     variants = dict(matmul_variants(("fp32", "bf16") if any(p.startswith("bf16") for p in paths) else ("fp32",)))
     for path in paths:
         precision, compile, adamw = PATHS[path]
-        variants[f"ours {path}"] = lambda run=loop_run(config, task, precision, device, compile, adamw): run(training)
+        variants[f"ours {path}"] = partial(loop_run(config, task, precision, device, compile, adamw), training)
         if with_trainer:
-            variants[f"Trainer {path}"] = (
-                lambda run=trainer_run(config, task, precision, device, compile, adamw): run(training))
+            variants[f"Trainer {path}"] = partial(trainer_run(config, task, precision, device, compile, adamw),
+                                                  training)
     trainer.LOG_EVERY = every
     results = interleave(variants, repeats, failures=(RuntimeError,))
     step_flops = flops_per_token(config, task.context_length) * training.batch_size * task.context_length
