@@ -14,6 +14,13 @@ peak compares like with like. A measurement whose spread exceeds
 
 A variant is a callable returning one sample: seconds (wrap it in `timed`)
 or a rate it measured itself, such as steady-state steps/s.
+
+Two clocks (`CLOCKS`): "wall" (`time.perf_counter`) and "cpu"
+(`time.process_time`, the CPU seconds of this process, all its threads).
+Interleaving shares a busy machine's load fairly between variants; the CPU
+clock does not count the time a run waits for a core at all. It counts
+what OpenMP threads spend spinning while they wait for each other, though,
+so use it with one thread.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 SPREAD_LIMIT = 0.25  # (max - min) / median above which a benchmark says its figure is noisy
 # /proc/cpuinfo flag -> the name the README uses; what decides whether bf16 matmuls run in hardware.
 CPU_FEATURES = {"avx2": "AVX2", "avx512f": "AVX-512", "avx512_bf16": "AVX-512 BF16",
@@ -66,12 +74,12 @@ class Measurement:
                 f"{self.high * scale:,.{digits}f})")
 
 
-def timed(fn: Callable[[], object]) -> Callable[[], float]:
-    """A variant whose sample is the wall-clock seconds of `fn()`."""
+def timed(fn: Callable[[], object], clock: Callable[[], float] = time.perf_counter) -> Callable[[], float]:
+    """A variant whose sample is the seconds of `fn()` on `clock` (wall time by default)."""
     def run() -> float:
-        start = time.perf_counter()
+        start = clock()
         fn()
-        return time.perf_counter() - start
+        return clock() - start
     return run
 
 
@@ -115,15 +123,16 @@ def paired_ratio(numerator: Measurement, denominator: Measurement) -> Measuremen
     return Measurement([a / b for a, b in zip(numerator.samples, denominator.samples)])
 
 
-def matmul_variants(dtypes: tuple[str, ...] = ("fp32", "bf16"), size: int = 1024,
-                    device: str = "cpu") -> dict[str, Callable[[], float]]:
-    """'matmul fp32' etc.: variants whose sample is the FLOP/s of the best of 3 square matmuls."""
+def matmul_variants(dtypes: tuple[str, ...] = ("fp32", "bf16"), size: int = 1024, device: str = "cpu",
+                    clock: Callable[[], float] = time.perf_counter) -> dict[str, Callable[[], float]]:
+    """'matmul fp32' etc.: variants whose sample is the FLOP/s of the best of 3 square matmuls on `clock`."""
     import torch
 
     from hf_distscale.models.cost import matmul_peak
 
     kinds = {"fp32": torch.float32, "bf16": torch.bfloat16}
-    return {f"matmul {name}": (lambda dtype=kinds[name]: matmul_peak(dtype, size, repeats=3, device=device))
+    return {f"matmul {name}": (lambda dtype=kinds[name]: matmul_peak(dtype, size, repeats=3, device=device,
+                                                                              clock=clock))
             for name in dtypes}
 
 

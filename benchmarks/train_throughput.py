@@ -35,7 +35,7 @@ from functools import partial
 from pathlib import Path
 
 import torch
-from timing import Measurement, interleave, machine_line, matmul_variants, paired_ratio, spread_report
+from timing import CLOCKS, Measurement, interleave, machine_line, matmul_variants, paired_ratio, spread_report
 from torch.utils.data import Dataset
 from transformers import LlamaForCausalLM, Trainer, TrainerCallback, TrainingArguments
 from transformers.trainer_callback import PrinterCallback
@@ -75,14 +75,15 @@ class StreamRows(Dataset):
 
 
 class StepClock:
-    """A tracker that notes when each loss is logged; the loop has synced the device by then."""
+    """A tracker that notes when each loss is logged, on `clock`; the loop has synced the device by then."""
 
-    def __init__(self):
+    def __init__(self, clock=time.perf_counter):
+        self.clock = clock
         self.marks: list[tuple[int, float]] = []
 
     def log(self, values: dict, step: int | None = None) -> None:
         if "loss" in values:
-            self.marks.append((step, time.perf_counter()))
+            self.marks.append((step, self.clock()))
 
     def steps_per_second(self) -> float:
         (first, start), (last, end) = self.marks[0], self.marks[-1]
@@ -118,10 +119,10 @@ def trainer_arguments(training: TrainingConfig, output_dir: str, device: torch.d
 
 
 def loop_run(config, task, precision: str, device: torch.device, compile: bool = False,
-             adamw: str = "default"):
-    """A variant: our loop on `training`'s steps, its steady-state steps/s."""
+             adamw: str = "default", timer=time.perf_counter):
+    """A variant: our loop on `training`'s steps, its steady-state steps/s on `timer`."""
     def run(training: TrainingConfig) -> float:
-        clock = StepClock()
+        clock = StepClock(timer)
         with tempfile.TemporaryDirectory() as tmp:
             train_seed(config, task, training, Path(tmp), init_seed=0, data_seed=0, precision=precision,
                        compile=compile, adamw=adamw, device=device, tracker=clock, progress=False)
@@ -130,10 +131,10 @@ def loop_run(config, task, precision: str, device: torch.device, compile: bool =
 
 
 def trainer_run(config, task, precision: str, device: torch.device, compile: bool = False,
-                adamw: str = "default"):
-    """A variant: `Trainer` with our precision, compilation and AdamW, its steady-state steps/s."""
+                adamw: str = "default", timer=time.perf_counter):
+    """A variant: `Trainer` with our precision, compilation and AdamW, its steady-state steps/s on `timer`."""
     def run(training: TrainingConfig) -> float:
-        clock = StepClock()
+        clock = StepClock(timer)
         model: LlamaForCausalLM = build_model(config, 0)
         with tempfile.TemporaryDirectory() as tmp:
             rows = StreamRows(task, training.max_steps, training.batch_size)
@@ -153,14 +154,14 @@ def short_run(preset: str, steps: int) -> TrainingConfig:
                                       eval_every=steps + 1, checkpoint_every=steps + 1)
 
 
-def bf16_is_faster(repeats: int) -> bool:
+def bf16_is_faster(repeats: int, timer) -> bool:
     """Whether this CPU's bf16 matmul beats its fp32 one (median of interleaved rounds): without
     AVX-512 BF16 or AMX, bf16 is emulated and many times slower, and its rows are skipped."""
-    peaks = interleave(matmul_variants(), repeats)
+    peaks = interleave(matmul_variants(clock=timer), repeats)
     return peaks["matmul bf16"].median > peaks["matmul fp32"].median
 
 
-def measure_case(case: str, paths: list[str], repeats: int, with_trainer: bool) -> tuple[dict, float]:
+def measure_case(case: str, paths: list[str], repeats: int, with_trainer: bool, timer) -> tuple[dict, float]:
     """Every path of `case`, ours and `Trainer`, and the matmul peaks, interleaved; and the FLOPs of
     one training step. Sets `trainer.LOG_EVERY` to the case's clock interval (our loop's loss logs)."""
     preset, family, scale_name, steps, every = CASES[case]
@@ -168,13 +169,14 @@ def measure_case(case: str, paths: list[str], repeats: int, with_trainer: bool) 
     config = llama_config(select_scales(family, task, scale_name)[0], task)
     training = short_run(preset, steps)
     device = torch.device("cpu")
-    variants = dict(matmul_variants(("fp32", "bf16") if any(p.startswith("bf16") for p in paths) else ("fp32",)))
+    dtypes = ("fp32", "bf16") if any(path.startswith("bf16") for path in paths) else ("fp32",)
+    variants = matmul_variants(dtypes, clock=timer)
     for path in paths:
         precision, compile, adamw = PATHS[path]
-        variants[f"ours {path}"] = partial(loop_run(config, task, precision, device, compile, adamw), training)
+        options = (config, task, precision, device, compile, adamw, timer)
+        variants[f"ours {path}"] = partial(loop_run(*options), training)
         if with_trainer:
-            variants[f"Trainer {path}"] = partial(trainer_run(config, task, precision, device, compile, adamw),
-                                                  training)
+            variants[f"Trainer {path}"] = partial(trainer_run(*options), training)
     trainer.LOG_EVERY = every
     results = interleave(variants, repeats, failures=(RuntimeError,))
     step_flops = flops_per_token(config, task.context_length) * training.batch_size * task.context_length
@@ -246,6 +248,9 @@ def main() -> None:
     parser.add_argument("--cases", default=",".join(CASES), help=f"comma list of {', '.join(CASES)}")
     parser.add_argument("--paths", default=",".join(PATHS), help=f"comma list of {', '.join(PATHS)}")
     parser.add_argument("--no-trainer", action="store_true", help="our loop only (each path's effect)")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
+                        help="wall time, or this process's CPU time (with --threads 1: waiting for a busy "
+                             "core does not count; default wall)")
     args = parser.parse_args()
     cases, paths = comma_list(args.cases, CASES), comma_list(args.paths, PATHS)
     if args.threads:
@@ -256,15 +261,16 @@ def main() -> None:
     allocator = os.environ.get("LD_PRELOAD") or "the C library's malloc"
     print(f"torch {torch.__version__}, kernels {torch.backends.cpu.get_cpu_capability()}, "
           f"{torch.get_num_threads()} threads, allocator {allocator} (ours and Trainer share the process)")
-    if any(path.startswith("bf16") for path in paths) and not bf16_is_faster(args.repeats):
+    timer = CLOCKS[args.clock]
+    if any(path.startswith("bf16") for path in paths) and not bf16_is_faster(args.repeats, timer):
         print("bf16 paths skipped: this CPU's bf16 matmul is slower than its fp32 one")
         paths = [path for path in paths if not path.startswith("bf16")]
-    print(f"medians (min-max) of {args.repeats} interleaved rounds after one warm-up round\n")
+    print(f"medians (min-max) of {args.repeats} interleaved rounds after one warm-up round, {args.clock} clock\n")
     print("| preset | scale | batch | run | tokens/s | GFLOP/s | % peak | vs Trainer | vs fp32 |")
     print("|---|---|---|---|---:|---:|---:|---:|---:|")
     peaks, spread_results, paper_flops = {}, {}, 0.0
     for case in cases:
-        results, step_flops = measure_case(case, paths, args.repeats, not args.no_trainer)
+        results, step_flops = measure_case(case, paths, args.repeats, not args.no_trainer, timer)
         print_case(case, paths, results, step_flops)
         peaks.update({f"{case} {name}": result for name, result in results.items() if name.startswith("matmul")})
         spread_results.update({f"{case} {name}": result for name, result in results.items()})
