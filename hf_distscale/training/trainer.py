@@ -37,8 +37,9 @@ from hf_distscale.training.stack_data import stack_batches
 
 LOG_EVERY = 10  # steps between loss/lr lines in the tracker; also the window of `Stop.recent_losses`
 # torch.optim.AdamW's implementations. "default" is torch's choice for the device (a loop over the
-# tensors on CPU): every shipped population was trained with it. "foreach" and "fused" batch the
-# update over tensors and round differently, so they are opt-ins with an agreement test.
+# tensors on CPU): every shipped population was trained with it. "foreach" batches the update over
+# the tensors (bit for bit the default on CPU), "fused" is one kernel that rounds differently; both
+# are opt-ins of the loop with an agreement test, and neither was faster on CPU (README, "Performance").
 ADAMW_IMPLEMENTATIONS = {"default": {}, "foreach": {"foreach": True}, "fused": {"fused": True}}
 
 
