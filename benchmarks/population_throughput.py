@@ -18,8 +18,9 @@ Columns: median seed-steps/s and its ratio to the loop and to `Trainer`
 FLOP/s (`flops_per_token` x tokens) and % of the matmul peak of the same rounds
 (bf16 on CUDA, fp32 on CPU: the default precisions); the data stream's rows/s
 (inline numpy for K=1, `stack_data`'s worker processes for K>1) against the
-rows/s the step consumes; the min-max of the seed-steps/s. Then, from the paper-preset rows, the projected device-hours of the paper grid
-(15 scales x 250 seeds x 10,000 steps, an upper bound) from the measured FLOP/s
+rows/s the step consumes; the min-max of the seed-steps/s. `--clock cpu`
+times by this process's CPU seconds instead (see `timing.py`). Then, from
+the paper-preset rows, the projected device-hours of the paper grid (15 scales x 250 seeds x 10,000 steps, an upper bound) from the measured FLOP/s
 (each unmeasured scale takes the rate of the measured scale nearest in FLOPs
 per token), one seed at a time against the best stack; and on the GPU size the
 teacher-forced evaluation against `generate()` at test length 60.
@@ -34,7 +35,7 @@ import time
 from pathlib import Path
 
 import torch
-from timing import interleave, machine_line, matmul_variants, paired_ratio, spread_report, timed
+from timing import CLOCKS, interleave, machine_line, matmul_variants, paired_ratio, spread_report, timed
 from train_throughput import StepClock, loop_run, short_run, trainer_run
 from transformers.utils import logging as hf_logging
 
@@ -77,9 +78,9 @@ def calibrated(run, preset: str, k: int, seconds: float):
     return variant
 
 
-def stack_run(config, task, k, precision, device, workers, compile=False):
+def stack_run(config, task, k, precision, device, workers, compile=False, timer=time.perf_counter):
     def run(training):
-        clock = StepClock()
+        clock = StepClock(timer)
         with tempfile.TemporaryDirectory() as tmp:
             runs = [SeedRun(i, Path(tmp) / f"seed-{i}", clock if i == 0 else None) for i in range(k)]
             trainer.train([build_model(config, i) for i in range(k)], runs,
@@ -153,11 +154,15 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, help="measured runs per row; the median counts")
     parser.add_argument("--compile", action="store_true", help="add a torch.compile row at the largest K")
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
+                        help="wall time, or this process's CPU time (CPU only, with --threads 1: waiting "
+                             "for a busy core does not count; default wall)")
     parser.add_argument("--no-trainer", action="store_true", help="skip the Trainer baseline")
     parser.add_argument("--budget", type=float, default=420.0,
                         help="seconds after which the remaining rows are skipped (default 420)")
     args = parser.parse_args()
     began = time.perf_counter()
+    timer = CLOCKS[args.clock]
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
@@ -172,7 +177,7 @@ def main() -> None:
     peak_name = f"matmul {precision}"
     print(machine_line())
     print(f"device {name}, {torch.get_num_threads()} threads, {precision}, data workers {workers}; "
-          f"median (min-max) of {repeats} interleaved rounds")
+          f"median (min-max) of {repeats} interleaved rounds, {args.clock} clock")
     print("| scale | batch | run | seed-steps/s | vs loop | vs Trainer | TFLOP/s | % peak "
           "| stream rows/s | consumed rows/s | headroom | seed-steps/s min-max |")
     print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
@@ -183,18 +188,18 @@ def main() -> None:
         batch = TrainingConfig.from_preset(preset).batch_size
         per_seed_step = flops_per_token(config, task.context_length) * batch * task.context_length
         budget = stack_budget(config, task.context_length, batch, precision, device)
-        runs = [("loop K=1", loop_run(config, task, precision, device), 1, 0)]
+        runs = [("loop K=1", loop_run(config, task, precision, device, timer=timer), 1, 0)]
         if not args.no_trainer:
-            runs.append(("Trainer", trainer_run(config, task, precision, device), 1, 0))
+            runs.append(("Trainer", trainer_run(config, task, precision, device, timer=timer), 1, 0))
         sizes = stack_sizes(listed, budget.largest)
-        runs += [(f"stack K={k}", stack_run(config, task, k, precision, device, workers), k, workers)
+        runs += [(f"stack K={k}", stack_run(config, task, k, precision, device, workers, timer=timer), k, workers)
                  for k in sizes]
         if args.compile and sizes:
             runs.append((f"stack K={sizes[-1]} compiled",
-                         stack_run(config, task, sizes[-1], precision, device, workers, compile=True),
+                         stack_run(config, task, sizes[-1], precision, device, workers, True, timer),
                          sizes[-1], workers))
         variants = matmul_variants((precision,), size=8192 if device.type == "cuda" else 1024,
-                                   device=device.type)
+                                   device=device.type, clock=timer)
         variants.update({run_name: calibrated(run, preset, k, seconds) for run_name, run, k, _ in runs})
         rates = interleave(variants, repeats, deadline=began + args.budget,
                            failures=(RuntimeError, torch.OutOfMemoryError))
