@@ -80,3 +80,10 @@ def test_ratios_pair_the_samples_of_one_round(timing):
 def test_the_machine_line_names_only_known_features(timing):
     assert set(timing.cpu_features()) <= set(timing.CPU_FEATURES.values())
     assert timing.machine_line().startswith("CPU: ")
+
+
+def test_waiting_advances_the_wall_clock_and_not_the_cpu_clock(timing):
+    results = timing.interleave({"wall": timing.timed(lambda: time.sleep(0.05), timing.CLOCKS["wall"]),
+                                 "cpu": timing.timed(lambda: time.sleep(0.05), timing.CLOCKS["cpu"])},
+                                repeats=1, warmup=0)
+    assert results["wall"].median >= 0.05 and results["cpu"].median < 0.02
