@@ -1,6 +1,7 @@
 """Training throughput: our seed loop vs transformers' `Trainer`, each path matched, interleaved.
 
     python benchmarks/train_throughput.py [--repeats 3] [--threads 2] [--paths fp32,bf16] [--cases l2,h64]
+    python benchmarks/train_throughput.py --threads 1 --clock cpu   # on a machine other jobs share
 
 Cases: the `reduced` preset (batch 32 x 64 tokens) at cpu_depth l1 and l2,
 and the paper batch (128 x 256 tokens, `paper` preset) at fixed_depth h64.
@@ -21,7 +22,9 @@ logs (every `trainer.LOG_EVERY` steps; `Trainer` is marked at the same
 steps), so compilation and start-up stay outside it. Every run of a case takes
 its turn in each round with the matmul peaks (`timing.interleave`); columns
 give the median (min-max) of the rounds, and "vs Trainer" and "vs fp32"
-divide samples of the same round. Tokens/s counts every context position;
+divide samples of the same round. `--clock cpu` counts this process's CPU
+seconds instead of wall time, so time spent waiting for a core other jobs
+hold does not count (with one thread; see `timing.py`). Tokens/s counts every context position;
 FLOP/s uses the training cost model of `flops_per_token`.
 """
 
