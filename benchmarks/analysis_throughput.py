@@ -8,9 +8,11 @@ about 5% and 80% EM) at 8, 24, 50, 100 and 250 seeds: the share each test
 (and the verdict) calls bimodal.
 Part 3, throughput: the statistics and the whole `analyze` (figures included)
 on a synthetic paper-size table (15 scales x 250 seeds x 71 test lengths),
-against the per-group statistics without the bimodality tests, in the same run.
+against the per-group statistics without the bimodality tests, in the same run:
+the stages take turns (`timing.interleave`, one warm-up round), the table
+gives the median (min-max) seconds of `--repeats` rounds.
 
-    python benchmarks/analysis_throughput.py [--replicates 500] [--power-replicates 200] [--skip-analyze]
+    python benchmarks/analysis_throughput.py [--replicates 500] [--power-replicates 200] [--skip-analyze] [--repeats 1]
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from timing import interleave, machine_line, paired_ratio, spread_report, timed
 
 from hf_distscale.analysis import analyze, distributional_statistics, mixture_test, tie_corrected_dip, verdict
 from hf_distscale.analysis.betabinomial import sample_counts
@@ -87,33 +90,35 @@ def power(replicates: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def timed(fn):
+def throughput(repeats: int) -> pd.DataFrame:
     start = time.perf_counter()
-    result = fn()
-    return result, time.perf_counter() - start
-
-
-def throughput() -> pd.DataFrame:
-    table, build = timed(paper_size_results)
+    table = paper_size_results()
+    build = time.perf_counter() - start
     checked = load_results(table)
-    _, baseline = timed(lambda: distribution_statistics(checked))
-    tests, bimodality_seconds = timed(lambda: bimodality_table(checked))
-    _, statistics_seconds = timed(lambda: distributional_statistics(table))
-    with tempfile.TemporaryDirectory() as out, warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        _, analyze_seconds = timed(lambda: analyze(table, out, plan=False))
+    tests = []  # the bimodality table of the last round, for its bootstrap counts
+
+    def analyze_quietly():
+        with tempfile.TemporaryDirectory() as out, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            analyze(table, out, plan=False)
+
+    stages = {
+        "fractions, CIs, BC, Wasserstein (baseline)": timed(lambda: distribution_statistics(checked)),
+        "bimodality tests (both dips + mixture LRT)": timed(lambda: tests.append(bimodality_table(checked))),
+        "all statistics (distributional_statistics)": timed(lambda: distributional_statistics(table)),
+        "analyze --no-plan (statistics, page data, files, figures)": timed(analyze_quietly),
+    }
+    times = interleave(stages, repeats)
+    print(f"{machine_line()}; median (min-max) of {repeats} interleaved rounds after a warm-up round")
     print(f"paper-size table: {len(table):,} rows, {checked.groupby(['family', 'scale_index', 'condition']).ngroups:,} "
           f"groups, built in {build:.1f} s; bootstrap replicates per group: mean "
-          f"{tests['mixture_replicates'].mean():.0f}, groups bootstrapped "
-          f"{int((tests['mixture_replicates'] > 0).sum())}")
-    rows = [
-        ("fractions, CIs, BC, Wasserstein (baseline)", baseline),
-        ("bimodality tests (both dips + mixture LRT)", bimodality_seconds),
-        ("all statistics (distributional_statistics)", statistics_seconds),
-        ("analyze --no-plan (statistics, page data, files, figures)", analyze_seconds),
-    ]
-    return pd.DataFrame([{"stage": name, "seconds": round(s, 1), "x baseline": round(s / baseline, 2)}
-                         for name, s in rows])
+          f"{tests[-1]['mixture_replicates'].mean():.0f}, groups bootstrapped "
+          f"{int((tests[-1]['mixture_replicates'] > 0).sum())}")
+    baseline = times["fractions, CIs, BC, Wasserstein (baseline)"]
+    print(spread_report(times))
+    return pd.DataFrame([{"stage": name, "seconds": seconds.text(1, 1),
+                          "x baseline": round(paired_ratio(seconds, baseline).median, 2)}
+                         for name, seconds in times.items()])
 
 
 def main() -> None:
@@ -122,6 +127,7 @@ def main() -> None:
     parser.add_argument("--power-replicates", type=int, default=200, help="two-mode populations per cell")
     parser.add_argument("--skip-analyze", action="store_true", help="skip part 3 (the paper-size table)")
     parser.add_argument("--skip-tests", action="store_true", help="skip parts 1 and 2 (calibration, power)")
+    parser.add_argument("--repeats", type=int, default=1, help="rounds of part 3 after its warm-up (default 1)")
     args = parser.parse_args()
     if not args.skip_tests:
         print(f"## Calibration: false-positive rate on unimodal populations ({args.replicates} each, n = {WINDOWS})")
@@ -131,7 +137,7 @@ def main() -> None:
         print(power(args.power_replicates).astype({"seeds": str}).to_markdown(index=False, floatfmt=".3f"))
     if not args.skip_analyze:
         print("\n## analyze on a paper-size table (15 scales x 250 seeds x 71 test lengths)")
-        print(throughput().to_markdown(index=False))
+        print(throughput(args.repeats).to_markdown(index=False))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,10 @@
 Paper preset (vocab 150). Part 1: one model at one test length (default 60).
 Part 2: a whole population folder (seeds x scales, random weights; speed does
 not depend on training), end to end through `evaluate_population`, against
-loading each model and running `generate()` on the same splits.
+loading each model and running `generate()` on the same splits. The paths of
+each part take turns (`timing.interleave`); the tables give the median
+(min-max) seconds of `--repeats` rounds after a warm-up round, and the ratio
+to `generate()` within a round.
 
     python benchmarks/eval_throughput.py [--length 60] [--threads 2]
 """
@@ -17,6 +20,7 @@ import time
 from pathlib import Path
 
 import torch
+from timing import interleave, machine_line, paired_ratio, spread_report, timed
 from transformers import LlamaForCausalLM
 from transformers.utils import logging as hf_logging
 
@@ -34,17 +38,6 @@ def llama(task: CountingTask, scale: Scale, seed: int) -> LlamaForCausalLM:
     return LlamaForCausalLM(llama_config(scale, task)).eval()
 
 
-def best_time(fn, repeats: int) -> float:
-    """Fastest of `repeats` runs after one warm-up (the machine is shared)."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def write_population(root: Path, task: CountingTask, seeds: int) -> Path:
     """Untrained seed folders in the training stage's layout (`seed_record.json` included)."""
     for scale in SCALES:
@@ -57,14 +50,15 @@ def write_population(root: Path, task: CountingTask, seeds: int) -> Path:
     return root
 
 
-def print_table(title: str, rows: list[tuple[str, int, float]]) -> None:
-    baseline = rows[0][1] / rows[0][2]
+def print_table(title: str, examples: int, times: dict) -> None:
+    """Rows of `times` (name -> seconds Measurement), the first row the baseline."""
+    baseline = next(iter(times.values()))
     print(f"\n{title}")
     print("| path | examples | seconds | examples/s | vs generate() |")
     print("|---|---:|---:|---:|---:|")
-    for name, examples, seconds in rows:
-        rate = examples / seconds
-        print(f"| {name} | {examples} | {seconds:.3f} | {rate:,.0f} | {rate / baseline:.1f}x |")
+    for name, seconds in times.items():
+        print(f"| {name} | {examples} | {seconds.text(1, 3)} | {examples / seconds.median:,.0f} | "
+              f"{paired_ratio(baseline, seconds).median:.1f}x |")
 
 
 def main() -> None:
@@ -81,31 +75,21 @@ def main() -> None:
     task = CountingTask.from_preset("paper")
     examples = len(task.test_set(args.length)["start"])
 
+    print(machine_line())
     model = llama(task, make_scale("bench", f"h{args.hidden}", 0, args.layers, args.hidden), seed=0)
-    rows = [
-        (
-            "generate() fp32",
-            examples,
-            best_time(lambda: generate_scores(model, task, args.length), args.repeats),
-        )
-    ]
+    paths = {"generate() fp32": timed(lambda: generate_scores(model, task, args.length))}
     for precision in ("fp32", "bf16"):
-        seconds = best_time(
-            lambda: teacher_forced_scores(model, task, args.length, precision=precision),
-            args.repeats,
-        )
-        rows.append((f"teacher-forced {precision}", examples, seconds))
-    print_table(
-        f"One model (hidden {args.hidden}, {args.layers} layers), paper preset, test length "
-        f"{args.length}, {args.threads} threads",
-        rows,
-    )
+        paths[f"teacher-forced {precision}"] = timed(
+            lambda precision=precision: teacher_forced_scores(model, task, args.length, precision=precision))
+    times = interleave(paths, args.repeats)
+    print_table(f"One model (hidden {args.hidden}, {args.layers} layers), paper preset, test length "
+                f"{args.length}, {args.threads} threads", examples, times)
     # Both paths run the same matmuls over the same tokens (teacher forcing only removes the
     # per-token decode loop), so on a CPU the ratio is capped by the fast path's matmul rate.
     matmul_parameters = model.num_parameters() - model.model.embed_tokens.weight.numel()
     flops = 2 * matmul_parameters * examples * (args.length + 5)
     print(f"forward matmul work: {flops / 1e9:.2f} GFLOP; achieved "
-          + ", ".join(f"{name} {flops / seconds / 1e9:.1f} GFLOP/s" for name, _, seconds in rows))
+          + ", ".join(f"{name} {flops / seconds.median / 1e9:.1f} GFLOP/s" for name, seconds in times.items()))
 
     with tempfile.TemporaryDirectory() as tmp:
         population = write_population(Path(tmp) / "bench_population", task, args.seeds)
@@ -123,13 +107,12 @@ def main() -> None:
                 test_lengths=lengths,
             )
 
-        rows = [
-            ("generate() fp32, load + score", total, best_time(reference, 1)),
-            ("evaluate_population fp32, load + score + write", total, best_time(fast, 1)),
-        ]
-        print_table(
-            f"Population {len(SCALES)} scales x {args.seeds} seeds, test length {args.length}", rows
-        )
+        population_times = interleave({"generate() fp32, load + score": timed(reference),
+                                       "evaluate_population fp32, load + score + write": timed(fast)},
+                                      args.repeats)
+        print_table(f"Population {len(SCALES)} scales x {args.seeds} seeds, test length {args.length}",
+                    total, population_times)
+    print(f"\n{spread_report({**times, **population_times})}")
 
 
 if __name__ == "__main__":

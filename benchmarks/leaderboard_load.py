@@ -6,6 +6,8 @@ until the page reports ready: the table built and the first population's
 figures drawn. Each load uses a fresh browser context (empty cache); the
 browser process is started once. The baseline, measured in the same run, is a
 page that only loads and evaluates the same libraries (plotly.js, Tabulator).
+The two pages take turns (`timing.interleave`, one warm-up round that also
+starts the renderer); the table gives the median (min-max) of `--loads` rounds.
 
     python benchmarks/leaderboard_load.py [--loads 5] [--plan]
 
@@ -17,12 +19,12 @@ change what the page loads beyond two numbers per row.
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
+from timing import interleave, machine_line, paired_ratio, spread_report
 
 from hf_distscale.analysis.synthetic import paper_size_results
 from hf_distscale.formats.results import write_table
@@ -69,11 +71,9 @@ def main() -> None:
         (site / "baseline.html").write_text(BASELINE_PAGE)
         with serve(site) as url, sync_playwright() as playwright:
             browser = launch_chromium(playwright)
-            load_seconds(browser, url + "baseline.html")  # starts the renderer once, not timed
-            times = {
-                name: [load_seconds(browser, url + page) for _ in range(args.loads)]
-                for name, page in (("libraries only (baseline)", "baseline.html"), ("leaderboard", "index.html"))
-            }
+            times = interleave({name: (lambda page=page: load_seconds(browser, url + page))
+                                for name, page in (("libraries only (baseline)", "baseline.html"),
+                                                   ("leaderboard", "index.html"))}, args.loads)
             browser.close()
         data = site / "data"
         print(f"results rows: {len(table):,}; table rows on the page: "
@@ -83,11 +83,12 @@ def main() -> None:
               f"site {folder_megabytes(site):.1f} MB, of which data {folder_megabytes(data):.2f} MB "
               f"(leaderboard.json {megabytes['leaderboard.json']:.2f} MB, "
               f"first population {megabytes['population-0.json']:.2f} MB)")
-        baseline = statistics.median(times["libraries only (baseline)"])
-        print(f"\n{'page':28s} {'median s':>9s} {'max s':>7s} {'x baseline':>11s}")
-        for name, values in times.items():
-            print(f"{name:28s} {statistics.median(values):9.2f} {max(values):7.2f} "
-                  f"{statistics.median(values) / baseline:11.2f}")
+        baseline = times["libraries only (baseline)"]
+        print(f"\n{machine_line()}; median (min-max) of {args.loads} interleaved loads")
+        print(f"{'page':28s} {'seconds':>18s} {'x baseline':>11s}")
+        for name, seconds in times.items():
+            print(f"{name:28s} {seconds.text():>18s} {paired_ratio(seconds, baseline).median:11.2f}")
+        print(spread_report(times))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,11 @@ population folder against N stock `lm_eval` CLI calls, one per copy; both are
 whole processes (start-up, task indexing, data loading included), after one
 untimed call that fills the dataset cache.
 
-    python benchmarks/lm_eval_population.py [--seeds 4] [--hidden 64] [--threads 1]
+The two paths take turns (`timing.interleave`), `--repeats` rounds (after a
+warm-up round in the tiny benchmark; the real one has its cache-filling call);
+the tables give the median (min-max) and the ratio within a round.
+
+    python benchmarks/lm_eval_population.py [--seeds 4] [--hidden 64] [--threads 1] [--repeats 1]
     python benchmarks/lm_eval_population.py --real --seeds 3 --limit 20 [--threads 1]
 """
 
@@ -25,11 +29,12 @@ import logging
 import os
 import subprocess
 import sys
+import itertools
 import tempfile
-import time
 from pathlib import Path
 
 import torch
+from timing import interleave, machine_line, paired_ratio, spread_report, timed
 from transformers import LlamaConfig, LlamaForCausalLM
 
 from hf_distscale.data.lm_eval_tasks import SHIPPED_TASKS
@@ -96,10 +101,8 @@ def write_real_population(root: Path, base: Path, seeds: int) -> list[Path]:
     return folders
 
 
-def timed(command: list[str], env: dict) -> float:
-    start = time.perf_counter()
+def run_quietly(command: list[str], env: dict) -> None:
     subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
 
 
 def real_benchmark(args) -> None:
@@ -112,22 +115,34 @@ def real_benchmark(args) -> None:
     with tempfile.TemporaryDirectory() as tmp, OlahServer(Path(tmp) / "hub", published["mirrors"]) as hub:
         env = hub.env(OMP_NUM_THREADS=str(args.threads), PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
         folders = write_real_population(Path(tmp) / "bench", Path(published["model"]["folder"]), args.seeds)
-        timed(["hf-distscale", "lm-eval", str(folders[0]), "--tasks", REAL_SUBJECTS, "--limit", "1",
-               "--out", f"{tmp}/warm.parquet"], env)
-        stock = sum(timed(["lm_eval", "--model", "hf", "--model_args", f"pretrained={folder},dtype=float32",
-                           *common, "--batch_size", str(args.batch_size), "--device", "cpu",
-                           "--output_path", f"{tmp}/stock-{folder.name}", "--log_samples"], env)
-                    for folder in folders)
-        ours = timed(["hf-distscale", "lm-eval", str(Path(tmp) / "bench"), *common,
-                      "--batch-size", str(args.batch_size), "--out", f"{tmp}/ours.parquet"], env)
+        run_quietly(["hf-distscale", "lm-eval", str(folders[0]), "--tasks", REAL_SUBJECTS, "--limit", "1",
+                     "--out", f"{tmp}/warm.parquet"], env)
+        calls = itertools.count()
+
+        def stock():
+            for folder in folders:
+                run_quietly(["lm_eval", "--model", "hf", "--model_args", f"pretrained={folder},dtype=float32",
+                             *common, "--batch_size", str(args.batch_size), "--device", "cpu",
+                             "--output_path", f"{tmp}/stock-{next(calls)}", "--log_samples"], env)
+
+        def ours():
+            run_quietly(["hf-distscale", "lm-eval", str(Path(tmp) / "bench"), *common,
+                         "--batch-size", str(args.batch_size), "--out", f"{tmp}/ours-{next(calls)}.parquet"], env)
+
+        times = interleave({"stock": timed(stock), "ours": timed(ours)}, args.repeats, warmup=0)
     items = args.seeds * args.limit * len(REAL_SUBJECTS.split(","))
-    print(f"\n{REAL_SUBJECTS} (--limit {args.limit}), {args.seeds} re-initialised copies of "
-          f"SmolLM2-135M-Instruct, {items} items per path, {args.threads} thread(s), CPU")
+    stock, ours = times["stock"], times["ours"]
+    print(f"\n{machine_line()}")
+    print(f"{REAL_SUBJECTS} (--limit {args.limit}), {args.seeds} re-initialised copies of "
+          f"SmolLM2-135M-Instruct, {items} items per path, {args.threads} thread(s), CPU, "
+          f"median (min-max) of {args.repeats} rounds")
     print("| path | wall s | items/s | speed-up |")
     print("|---|---:|---:|---:|")
-    print(f"| {args.seeds} stock `lm_eval` CLI calls, one per copy | {stock:.1f} | {items / stock:.2f} | 1.0x |")
-    print(f"| one `hf-distscale lm-eval` over the population folder | {ours:.1f} | {items / ours:.2f} | "
-          f"{stock / ours:.2f}x |")
+    print(f"| {args.seeds} stock `lm_eval` CLI calls, one per copy | {stock.text(1, 1)} | "
+          f"{items / stock.median:.2f} | 1.0x |")
+    print(f"| one `hf-distscale lm-eval` over the population folder | {ours.text(1, 1)} | "
+          f"{items / ours.median:.2f} | {paired_ratio(stock, ours).median:.2f}x |")
+    print(spread_report(times))
 
 
 def main() -> None:
@@ -139,6 +154,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=20, help="MMLU items per subject (--real)")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=1, help="rounds per path (default 1)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     logging.getLogger("lm_eval").setLevel(logging.ERROR)
@@ -147,21 +163,24 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = write_population(Path(tmp) / "bench", args.seeds, args.hidden, args.layers)
         folders = sorted(root.glob("*/seed-*"))
-        start = time.perf_counter()
-        per_model_loop(folders, args.batch_size)
-        baseline = (time.perf_counter() - start) / len(folders)
-        start = time.perf_counter()
-        evaluate_lm_population([str(root)], [TASK], Path(tmp) / "r.parquet",
-                               batch_size=args.batch_size, device="cpu")
-        ours = (time.perf_counter() - start) / len(folders)
-    print(f"\n{TASK} (72 items x 4 choices), {args.seeds} seeds of a {args.layers}-layer "
-          f"h{args.hidden} Llama, {args.threads} thread(s), CPU")
+        outputs = itertools.count()
+        times = interleave({
+            "baseline": timed(lambda: per_model_loop(folders, args.batch_size)),
+            "ours": timed(lambda: evaluate_lm_population([str(root)], [TASK], Path(tmp) / f"r-{next(outputs)}.parquet",
+                                                         batch_size=args.batch_size, device="cpu")),
+        }, args.repeats)
+    baseline, ours = times["baseline"], times["ours"]
+    per_model = 1 / len(folders)
+    print(f"\n{machine_line()}")
+    print(f"{TASK} (72 items x 4 choices), {args.seeds} seeds of a {args.layers}-layer "
+          f"h{args.hidden} Llama, {args.threads} thread(s), CPU, median (min-max) of {args.repeats} rounds")
     print("| path | s / model | speed-up |")
     print("|---|---:|---:|")
     print(f"| simple_evaluate per model (fresh TaskManager, HFLM from the folder) | "
-          f"{baseline:.2f} | 1.0x |")
-    print(f"| hf-distscale lm-eval (tasks built once, side tables written) | {ours:.2f} | "
-          f"{baseline / ours:.1f}x |")
+          f"{baseline.text(per_model)} | 1.0x |")
+    print(f"| hf-distscale lm-eval (tasks built once, side tables written) | {ours.text(per_model)} | "
+          f"{paired_ratio(baseline, ours).median:.1f}x |")
+    print(spread_report(times))
 
 
 if __name__ == "__main__":

@@ -9,15 +9,18 @@ batches, and of stacks of K seeds (`trainer.train` with `SeedStack`) for K in th
 that fit the free memory (plus the largest K that fits, when it is below the
 next listed K). Rates are steady state: the time between the first and the
 last loss log (each follows a device sync) of a run long enough to take about
-`--seconds`, after a short calibration run of the same configuration; the best
-of `--repeats` such runs, the runs of a scale taking turns.
+`--seconds`, after a short calibration run of the same configuration (the
+warm-up); the median of `--repeats` such runs, the runs of a scale and the
+matmul peak taking turns (`timing.interleave`).
 
-Columns: seed-steps/s and its ratio to the loop and to `Trainer`; achieved
-FLOP/s (`flops_per_token` x tokens) and % of the matmul peak measured first
+Columns: median seed-steps/s and its ratio to the loop and to `Trainer`
+(medians of the ratios within a round); achieved
+FLOP/s (`flops_per_token` x tokens) and % of the matmul peak of the same rounds
 (bf16 on CUDA, fp32 on CPU: the default precisions); the data stream's rows/s
 (inline numpy for K=1, `stack_data`'s worker processes for K>1) against the
-rows/s the step consumes. Then, from the paper-preset rows, the projected device-hours of the paper grid
-(15 scales x 250 seeds x 10,000 steps, an upper bound) from the measured FLOP/s
+rows/s the step consumes; the min-max of the seed-steps/s. `--clock cpu`
+times by this process's CPU seconds instead (see `timing.py`). Then, from
+the paper-preset rows, the projected device-hours of the paper grid (15 scales x 250 seeds x 10,000 steps, an upper bound) from the measured FLOP/s
 (each unmeasured scale takes the rate of the measured scale nearest in FLOPs
 per token), one seed at a time against the best stack; and on the GPU size the
 teacher-forced evaluation against `generate()` at test length 60.
@@ -32,15 +35,14 @@ import time
 from pathlib import Path
 
 import torch
-from train_throughput import StreamRows, trainer_arguments
-from transformers import LlamaForCausalLM, Trainer, TrainerCallback
-from transformers.trainer_callback import PrinterCallback
+from timing import CLOCKS, interleave, machine_line, matmul_variants, paired_ratio, spread_report, timed
+from train_throughput import StepClock, loop_run, short_run, trainer_run
 from transformers.utils import logging as hf_logging
 
 from hf_distscale.models import llama_config, select_scales
-from hf_distscale.models.cost import flops_per_token, gpu_hours, matmul_peak
+from hf_distscale.models.cost import flops_per_token, gpu_hours
 from hf_distscale.tasks import CountingTask
-from hf_distscale.training import TrainingConfig, train_seed, trainer
+from hf_distscale.training import TrainingConfig, trainer
 from hf_distscale.training.memory import stack_budget
 from hf_distscale.training.population import DEFAULT_PRECISION
 from hf_distscale.training.stack_data import default_data_workers, stack_batches
@@ -61,101 +63,30 @@ GRID_FAMILIES = ("fixed_depth", "fixed_params", "fixed_width")
 GRID_SEEDS = 250
 
 
-class StepClock:
-    """A tracker that notes when each loss is logged; the loop has synced the device by then."""
+def calibrated(run, preset: str, k: int, seconds: float):
+    """A variant of `timing.interleave`: its first call (the warm-up) finds the steps for a run of about
+    `seconds`; each later call is such a run, its seed-steps/s."""
+    steps = []
 
-    def __init__(self):
-        self.marks: list[tuple[int, float]] = []
-
-    def log(self, values: dict, step: int | None = None) -> None:
-        if "loss" in values:
-            self.marks.append((step, time.perf_counter()))
-
-    def steps_per_second(self) -> float:
-        (first, start), (last, end) = self.marks[0], self.marks[-1]
-        return (last - first) / (end - start)
-
-
-class Tick(TrainerCallback):
-    """The `Trainer` side of `StepClock`: a mark after every optimiser step."""
-
-    def __init__(self, clock: StepClock, device: torch.device):
-        self.clock, self.device = clock, device
-
-    def on_step_end(self, args, state, control, **kwargs):
-        if self.device.type == "cuda":
-            torch.cuda.synchronize()
-        self.clock.log({"loss": None}, step=state.global_step)
+    def variant() -> float:
+        if not steps:
+            every = trainer.LOG_EVERY
+            rate = run(short_run(preset, 3 * every))
+            steps.append(every * max(3, min(400, round(seconds * rate / every))))
+            return rate
+        return k * run(short_run(preset, steps[0]))
+    return variant
 
 
-def short_run(preset: str, steps: int) -> TrainingConfig:
-    """The preset's training at `steps` steps, without evaluations or checkpoints inside the run."""
-    return TrainingConfig.from_preset(preset, max_steps=steps, warmup_steps=1,
-                                      eval_every=steps + 1, checkpoint_every=steps + 1)
-
-
-def calibrated_steps(run, preset: str, seconds: float) -> int:
-    """Steps for a run of `run(training)` to last about `seconds`, from a short calibration run."""
-    every = trainer.LOG_EVERY
-    rate = run(short_run(preset, 3 * every))
-    return every * max(3, min(400, round(seconds * rate / every)))
-
-
-def best_rates(runs, preset: str, seconds: float, repeats: int, deadline: float):
-    """Best steady-state seed-steps/s of each run over `repeats` rounds; the runs take turns within a
-    round, so load from other work on the machine hits them alike. Also {name: why} for runs
-    without a rate (an error such as compile unsupported, or the time budget)."""
-    steps, rates, missing = {}, {}, {}
-    for round_number in range(repeats + 1):  # round 0 calibrates
-        for name, run, k, _ in runs:
-            if name in missing:
-                continue
-            if time.perf_counter() > deadline:
-                missing[name] = "skipped: past the --budget"
-                continue
-            try:
-                if round_number == 0:
-                    steps[name] = calibrated_steps(run, preset, seconds)
-                else:
-                    rates[name] = max(rates.get(name, 0.0), k * run(short_run(preset, steps[name])))
-            except (RuntimeError, torch.OutOfMemoryError) as err:
-                missing[name] = f"failed: {type(err).__name__}: {str(err).splitlines()[0][:120]}"
-    return rates, missing
-
-
-def loop_run(config, task, precision, device):
+def stack_run(config, task, k, precision, device, workers, compile=False, timer=time.perf_counter):
     def run(training):
-        clock = StepClock()
-        with tempfile.TemporaryDirectory() as tmp:
-            train_seed(config, task, training, Path(tmp), init_seed=0, data_seed=0,
-                       precision=precision, device=device, tracker=clock, progress=False)
-        return clock.steps_per_second()
-    return run
-
-
-def stack_run(config, task, k, precision, device, workers, compile=False):
-    def run(training):
-        clock = StepClock()
+        clock = StepClock(timer)
         with tempfile.TemporaryDirectory() as tmp:
             runs = [SeedRun(i, Path(tmp) / f"seed-{i}", clock if i == 0 else None) for i in range(k)]
             trainer.train([build_model(config, i) for i in range(k)], runs,
                           counting_objective(task, training, precision, device, workers), training,
                           learner=SeedStack, precision=precision, compile=compile, device=device,
                           progress=False)
-        return clock.steps_per_second()
-    return run
-
-
-def trainer_run(config, task, precision, device):
-    def run(training):
-        clock = StepClock()
-        model: LlamaForCausalLM = build_model(config, 0)
-        with tempfile.TemporaryDirectory() as tmp:
-            rows = StreamRows(task, training.max_steps, training.batch_size)
-            baseline = Trainer(model=model, args=trainer_arguments(training, tmp, device, precision),
-                               train_dataset=rows, callbacks=[Tick(clock, device)])
-            baseline.remove_callback(PrinterCallback)  # its end-of-run metrics line would split the table
-            baseline.train()
         return clock.steps_per_second()
     return run
 
@@ -193,7 +124,7 @@ def grid_hours(measured: dict[float, float], task: CountingTask, training: Train
     return hours
 
 
-def evaluation_rows(device: torch.device, precision: str, repeats: int = 3) -> None:
+def evaluation_rows(device: torch.device, precision: str, repeats: int = 3) -> dict:
     """Teacher-forced EM against greedy `generate()`, one paper-preset model, test length 60."""
     from hf_distscale.evaluation.forward import generate_scores, teacher_forced_scores
 
@@ -202,25 +133,17 @@ def evaluation_rows(device: torch.device, precision: str, repeats: int = 3) -> N
     model = build_model(llama_config(scale, task), 0).to(device).eval()
     examples = task.num_numbers - 60 + 1
 
-    def best(fn) -> float:
-        fn()
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            fn()
-            if device.type == "cuda":
-                torch.cuda.synchronize()
-            times.append(time.perf_counter() - start)
-        return min(times)
-
-    generate = best(lambda: generate_scores(model, task, 60, precision=precision))
-    forward = best(lambda: teacher_forced_scores(model, task, 60, precision=precision))
+    times = interleave({"generate()": timed(lambda: generate_scores(model, task, 60, precision=precision)),
+                        "teacher-forced": timed(lambda: teacher_forced_scores(model, task, 60, precision=precision))},
+                       repeats)
     print(f"\nevaluation, fixed_params/l4, paper preset, test length 60 ({examples} windows), "
-          f"{precision}, {device.type}:")
+          f"{precision}, {device.type}, median (min-max) of {repeats} rounds:")
     print("| path | seconds | windows/s | vs generate() |")
     print("|---|---:|---:|---:|")
-    for name, seconds in (("generate()", generate), ("teacher-forced", forward)):
-        print(f"| {name} | {seconds:.4f} | {examples / seconds:,.0f} | {generate / seconds:.1f}x |")
+    for name, seconds in times.items():
+        print(f"| {name} | {seconds.text(1, 4)} | {examples / seconds.median:,.0f} | "
+              f"{paired_ratio(times['generate()'], seconds).text()}x |")
+    return {f"evaluation {name}": seconds for name, seconds in times.items()}
 
 
 def main() -> None:
@@ -228,14 +151,18 @@ def main() -> None:
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--size", choices=sorted(SIZES), help="default: gpu on CUDA, else cpu")
     parser.add_argument("--seconds", type=float, help="length of each measured run")
-    parser.add_argument("--repeats", type=int, help="measured runs per row; the best counts")
+    parser.add_argument("--repeats", type=int, help="measured runs per row; the median counts")
     parser.add_argument("--compile", action="store_true", help="add a torch.compile row at the largest K")
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
+                        help="wall time, or this process's CPU time (CPU only, with --threads 1: waiting "
+                             "for a busy core does not count; default wall)")
     parser.add_argument("--no-trainer", action="store_true", help="skip the Trainer baseline")
     parser.add_argument("--budget", type=float, default=420.0,
                         help="seconds after which the remaining rows are skipped (default 420)")
     args = parser.parse_args()
     began = time.perf_counter()
+    timer = CLOCKS[args.clock]
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
@@ -246,51 +173,62 @@ def main() -> None:
     hf_logging.set_verbosity_error()
     trainer.LOG_EVERY = size["log_every"]
     workers = default_data_workers(device)
-    peak_dtype = torch.bfloat16 if precision == "bf16" else torch.float32
-    peak = matmul_peak(peak_dtype, size=8192 if device.type == "cuda" else 1024, device=device.type)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
+    peak_name = f"matmul {precision}"
+    print(machine_line())
     print(f"device {name}, {torch.get_num_threads()} threads, {precision}, data workers {workers}; "
-          f"{precision} matmul peak {peak / 1e12:.3f} TFLOP/s")
+          f"median (min-max) of {repeats} interleaved rounds, {args.clock} clock")
     print("| scale | batch | run | seed-steps/s | vs loop | vs Trainer | TFLOP/s | % peak "
-          "| stream rows/s | consumed rows/s | headroom |")
-    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    loop_flops, stack_flops = {}, {}
+          "| stream rows/s | consumed rows/s | headroom | seed-steps/s min-max |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    loop_flops, stack_flops, spread_results = {}, {}, {}
     for preset, family, scale_name, listed in size["cases"]:
         task = CountingTask.from_preset(preset)
         config = llama_config(select_scales(family, task, scale_name)[0], task)
         batch = TrainingConfig.from_preset(preset).batch_size
         per_seed_step = flops_per_token(config, task.context_length) * batch * task.context_length
         budget = stack_budget(config, task.context_length, batch, precision, device)
-        runs = [("loop K=1", loop_run(config, task, precision, device), 1, 0)]
+        runs = [("loop K=1", loop_run(config, task, precision, device, timer=timer), 1, 0)]
         if not args.no_trainer:
-            runs.append(("Trainer", trainer_run(config, task, precision, device), 1, 0))
+            runs.append(("Trainer", trainer_run(config, task, precision, device, timer=timer), 1, 0))
         sizes = stack_sizes(listed, budget.largest)
-        runs += [(f"stack K={k}", stack_run(config, task, k, precision, device, workers), k, workers)
+        runs += [(f"stack K={k}", stack_run(config, task, k, precision, device, workers, timer=timer), k, workers)
                  for k in sizes]
         if args.compile and sizes:
             runs.append((f"stack K={sizes[-1]} compiled",
-                         stack_run(config, task, sizes[-1], precision, device, workers, compile=True),
+                         stack_run(config, task, sizes[-1], precision, device, workers, True, timer),
                          sizes[-1], workers))
-        rates, missing = best_rates(runs, preset, seconds, repeats, began + args.budget)
+        variants = matmul_variants((precision,), size=8192 if device.type == "cuda" else 1024,
+                                   device=device.type, clock=timer)
+        variants.update({run_name: calibrated(run, preset, k, seconds) for run_name, run, k, _ in runs})
+        rates = interleave(variants, repeats, deadline=began + args.budget,
+                           failures=(RuntimeError, torch.OutOfMemoryError))
+        spread_results.update({f"{family}/{scale_name} {n}": r for n, r in rates.items()})
+        peak = rates[peak_name].median
+        loop = rates["loop K=1"]
         for run_name, run, k, run_workers in runs:
             label = f"| {family}/{scale_name} | {batch}x{task.context_length} | {run_name} |"
-            if run_name not in rates or "loop K=1" not in rates:
-                print(f"{label} {missing.get(run_name, 'no loop rate to compare with')} |||||||")
+            rate = rates[run_name]
+            if rate.missing or loop.missing:
+                print(f"{label} {rate.missing or 'no loop rate to compare with'} ||||||||")
                 continue
-            seed_steps = rates[run_name]
+            seed_steps = rate.median
             flops = seed_steps * per_seed_step
             stream = stream_rate(task, k, batch, run_workers)
             consumed = seed_steps * batch
-            ratio_trainer = f"{seed_steps / rates['Trainer']:.2f}x" if "Trainer" in rates else "-"
-            print(f"{label} {seed_steps:,.2f} | {seed_steps / rates['loop K=1']:.2f}x | {ratio_trainer} | "
+            ratio_trainer = (f"{paired_ratio(rate, rates['Trainer']).median:.2f}x"
+                             if "Trainer" in rates and not rates["Trainer"].missing else "-")
+            print(f"{label} {seed_steps:,.2f} | {paired_ratio(rate, loop).median:.2f}x | {ratio_trainer} | "
                   f"{flops / 1e12:.4f} | {100 * flops / peak:.1f}% | {stream:,.0f} | {consumed:,.0f} | "
-                  f"{stream / consumed:.1f}x |")
+                  f"{stream / consumed:.1f}x | {rate.low:,.2f}-{rate.high:,.2f} |")
         per_token = flops_per_token(config, task.context_length)
-        if preset == "paper" and "loop K=1" in rates:
-            loop_flops[per_token] = rates["loop K=1"] * per_seed_step
-            best = max((r for n, r in rates.items() if n.startswith("stack")), default=rates["loop K=1"])
+        if preset == "paper" and not loop.missing:
+            loop_flops[per_token] = loop.median * per_seed_step
+            best = max((r.median for n, r in rates.items() if n.startswith("stack") and not r.missing),
+                       default=loop.median)
             stack_flops[per_token] = best * per_seed_step
-        print(f"| {family}/{scale_name} | memory | {budget.describe()}: largest K {budget.largest} |||||||||")
+        print(f"| {family}/{scale_name} | memory | {budget.describe()}: largest K {budget.largest} "
+              f"| {peak_name} {rates[peak_name].text(1e-12, 3)} TFLOP/s ||||||||")
     if loop_flops:
         paper_task, paper = CountingTask.from_preset("paper"), TrainingConfig.from_preset("paper")
         one, many = grid_hours(loop_flops, paper_task, paper), grid_hours(stack_flops, paper_task, paper)
@@ -299,9 +237,10 @@ def main() -> None:
               f"device-hours, best stack {many:,.0f} device-hours (one at a time / stack = {one / many:.2f}x)")
     if device.type == "cuda" or args.size == "cpu":
         try:
-            evaluation_rows(device, precision)
+            spread_results.update(evaluation_rows(device, precision, repeats))
         except ImportError as err:
             print(f"\nevaluation rows skipped: {err} (install the evaluation stage's dependencies)")
+    print(f"\n{spread_report(spread_results)}")
     print(f"\ntotal {time.perf_counter() - began:.0f} s")
 
 

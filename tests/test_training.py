@@ -114,6 +114,24 @@ def test_resume_from_checkpoint_equals_uninterrupted_training(tmp_path):
     assert same_weights(reference.state_dict(), resumed.state_dict())
 
 
+def test_batched_adamw_options_agree_with_the_default(tmp_path):
+    """`foreach` runs the default's per-tensor update over the list (bit for bit on CPU); `fused` is
+    one kernel that rounds differently, so it is an opt-in that must stay within float32 rounding."""
+    task = CountingTask.from_preset("smoke")
+    config = llama_config(select_scales("cpu_depth", task, "l1")[0], task)
+    training = TrainingConfig.from_preset("smoke")
+    seeds = dict(init_seed=3, data_seed=4, progress=False)
+    default, default_summary = train_seed(config, task, training, tmp_path / "default", **seeds)
+    foreach, _ = train_seed(config, task, training, tmp_path / "foreach", adamw="foreach", **seeds)
+    fused, fused_summary = train_seed(config, task, training, tmp_path / "fused", adamw="fused", **seeds)
+    assert same_weights(default.state_dict(), foreach.state_dict())
+    for name, tensor in default.state_dict().items():
+        assert torch.allclose(fused.state_dict()[name], tensor, rtol=1e-5, atol=1e-6), name
+    assert fused_summary["final_train_loss"] == pytest.approx(default_summary["final_train_loss"], rel=1e-5)
+    with pytest.raises(ValueError, match="adamw: 'sgd' is not one of default, foreach, fused"):
+        train_seed(config, task, training, tmp_path / "sgd", adamw="sgd", **seeds)
+
+
 def test_sigkill_then_rerun_equals_uninterrupted_run(tmp_path):
     extra = ("--set", "max_steps=200", "--set", "checkpoint_every=10", "--set", "eval_every=200")
     reference = train_cli(tmp_path / "ref", "0-1", *extra)

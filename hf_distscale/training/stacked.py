@@ -35,7 +35,7 @@ import torch
 from torch.func import functional_call, stack_module_state, vmap
 
 from hf_distscale.tasks.scoring import score_answers
-from hf_distscale.training.trainer import autocast, build_schedule, decay_groups
+from hf_distscale.training.trainer import autocast, build_adamw, build_schedule, decay_groups
 
 # Expected on CPU (see above); the loop over seeds it announces is only the attention kernel.
 warnings.filterwarnings("ignore", message=".*batching rule for aten::_scaled_dot_product_flash_attention_for_cpu")
@@ -63,8 +63,8 @@ class SeedStack:
     """
 
     def __init__(self, models: list, saved: list[dict | None], training, device: torch.device,
-                 compile: bool = False):
-        self.training, self.device = training, device
+                 compile: bool = False, adamw: str = "default"):
+        self.training, self.device, self.adamw = training, device, adamw
         for model, state in zip(models, saved):
             if state is not None:
                 model.load_state_dict(state["model"])
@@ -82,7 +82,7 @@ class SeedStack:
     def _build(self, params: dict, optimizer_state: dict | None, schedule_state: dict | None) -> None:
         self.params = {name: p.requires_grad_() for name, p in params.items()}
         groups = decay_groups(self.params.values(), self.training.weight_decay, seed_axes=1)
-        self.optimizer = torch.optim.AdamW(groups, lr=self.training.learning_rate)
+        self.optimizer = build_adamw(groups, self.training, self.adamw)
         self.schedule = build_schedule(self.optimizer, self.training)
         if optimizer_state is not None:
             self.optimizer.load_state_dict(optimizer_state)

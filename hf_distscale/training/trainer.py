@@ -36,6 +36,11 @@ from hf_distscale.training.config import TrainingConfig
 from hf_distscale.training.stack_data import stack_batches
 
 LOG_EVERY = 10  # steps between loss/lr lines in the tracker; also the window of `Stop.recent_losses`
+# torch.optim.AdamW's implementations. "default" is torch's choice for the device (a loop over the
+# tensors on CPU): every shipped population was trained with it. "foreach" batches the update over
+# the tensors (bit for bit the default on CPU), "fused" is one kernel that rounds differently; both
+# are opt-ins of the loop with an agreement test, and neither was faster on CPU (README, "Performance").
+ADAMW_IMPLEMENTATIONS = {"default": {}, "foreach": {"foreach": True}, "fused": {"fused": True}}
 
 
 def build_model(config: LlamaConfig, init_seed: int) -> LlamaForCausalLM:
@@ -55,6 +60,13 @@ def decay_groups(params, weight_decay: float, seed_axes: int = 0) -> list[dict]:
         {"params": [p for p in params if p.ndim - seed_axes >= 2], "weight_decay": weight_decay},
         {"params": [p for p in params if p.ndim - seed_axes < 2], "weight_decay": 0.0},
     ]
+
+
+def build_adamw(groups: list[dict], training, implementation: str = "default") -> torch.optim.AdamW:
+    """AdamW at the preset's learning rate, in one of ADAMW_IMPLEMENTATIONS."""
+    if implementation not in ADAMW_IMPLEMENTATIONS:
+        raise ValueError(f"adamw: {implementation!r} is not one of {', '.join(ADAMW_IMPLEMENTATIONS)}")
+    return torch.optim.AdamW(groups, lr=training.learning_rate, **ADAMW_IMPLEMENTATIONS[implementation])
 
 
 def build_schedule(optimizer, training):
@@ -115,12 +127,12 @@ class OneSeed:
     size = 1
 
     def __init__(self, models: list, saved: list[dict | None], training, device: torch.device,
-                 compile: bool = False):
+                 compile: bool = False, adamw: str = "default"):
         (self.model,) = models
         self.model.to(device).train()
         self.device, self.max_grad_norm = device, training.max_grad_norm
-        self.optimizer = torch.optim.AdamW(decay_groups(self.model.parameters(), training.weight_decay),
-                                           lr=training.learning_rate)
+        self.optimizer = build_adamw(decay_groups(self.model.parameters(), training.weight_decay), training,
+                                     adamw)
         self.schedule = build_schedule(self.optimizer, training)
         if saved[0] is not None:
             self.model.load_state_dict(saved[0]["model"])
@@ -156,13 +168,13 @@ class OneSeed:
 
 
 def train(models: list, runs: list[SeedRun], objective: Objective, training, on_finished=None, *,
-          learner=OneSeed, precision: str = "fp32", compile: bool = False,
+          learner=OneSeed, precision: str = "fp32", compile: bool = False, adamw: str = "default",
           device: torch.device = torch.device("cpu"), progress: bool = True,
           description: str = "") -> list[dict]:
     """Train `models` (one per run, as initialised) until each converges or reaches `max_steps`.
 
     `learner` is `OneSeed` (one model) or `stacked.SeedStack` (K models as
-    one computation). Each stopped seed goes to `on_finished(index, model,
+    one computation); `adamw` one of ADAMW_IMPLEMENTATIONS. Each stopped seed goes to `on_finished(index, model,
     summary)` as it stops; the summaries are returned in the order of `runs`.
     """
     saved = [load_checkpoint(run.checkpoint_dir) for run in runs]
@@ -173,7 +185,7 @@ def train(models: list, runs: list[SeedRun], objective: Objective, training, on_
     step = steps[0]
     if saved[0] is not None and "rng" in saved[0]:
         torch.set_rng_state(saved[0]["rng"])
-    learner = learner(models, saved, training, device, compile=compile)
+    learner = learner(models, saved, training, device, compile=compile, adamw=adamw)
     del models
     states = []  # each seed's scalar state: what its checkpoint carries beside step, RNG and tensors
     for old in saved:
@@ -301,12 +313,12 @@ def counting_objective(task: CountingTask, training: TrainingConfig, precision: 
 
 def train_seed(config: LlamaConfig, task: CountingTask, training: TrainingConfig, checkpoint_dir: Path, *,
                init_seed: int, data_seed: int, precision: str = "fp32", compile: bool = False,
-               device: torch.device = torch.device("cpu"), tracker=None, progress: bool = True,
-               description: str = "") -> tuple[LlamaForCausalLM, dict]:
+               adamw: str = "default", device: torch.device = torch.device("cpu"), tracker=None,
+               progress: bool = True, description: str = "") -> tuple[LlamaForCausalLM, dict]:
     """One counting seed from `init_seed` to convergence or `max_steps`: (model, run summary)."""
     model = build_model(config, init_seed)
     (summary,) = train([model], [SeedRun(data_seed, Path(checkpoint_dir), tracker)],
                        counting_objective(task, training, precision, device), training,
-                       precision=precision, compile=compile, device=device, progress=progress,
+                       precision=precision, compile=compile, adamw=adamw, device=device, progress=progress,
                        description=description)
     return model, summary
