@@ -251,8 +251,8 @@ def test_a_lone_task_listed_with_no_subtasks_still_reads_its_samples(current, tm
 def test_a_trailing_variant_is_part_of_the_population_never_the_scale(tmp_path):
     """`-Instruct`, `-deduped`: another population of the same sizes, not a scale called "Instruct"."""
     for name in ("Qwen2.5-0.5B-Instruct", "Qwen2.5-1.5B-Instruct", "pythia-70m-deduped", "pythia-70m-deduped-seed1"):
-        write_old_results(tmp_path / name, name, {"arc_easy": 0.5})
-    table = ingested([tmp_path], tmp_path)
+        write_old_results(tmp_path / "evals" / name, name, {"arc_easy": 0.5})
+    table = ingested([tmp_path / "evals"], tmp_path)
     read = sorted(zip(table["population"], table["family"], table["scale"], table["seed"], table["num_parameters"]))
     assert read == [(f"EleutherAI/Qwen2.5-Instruct@{REVISION}", "Qwen2.5-Instruct", "0.5B", 0, 500_000_000),
                     (f"EleutherAI/Qwen2.5-Instruct@{REVISION}", "Qwen2.5-Instruct", "1.5B", 0, 1_500_000_000),

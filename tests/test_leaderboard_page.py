@@ -124,13 +124,15 @@ def test_every_figure_renders_with_its_traces(smoke_page, smoke_results):
     notes = smoke_page.page.evaluate(
         "(document.querySelector(\".figure[data-figure='fractions']\").layout.annotations || []).map(a => a.text)"
     )
-    # P(success), P(fail), logistic fit, successful mean, and the 0.5 crossing as a marker when it is
-    # inside the measured scales, otherwise as a note saying it is not reached
-    assert notes == ([] if fit.crossing_in_range else [
+    # P(success), P(fail), logistic fit (a note instead where the slope is undefined: all fail or all
+    # succeed at every scale), successful mean, and the 0.5 crossing as a marker when it is inside the
+    # measured scales, otherwise as a note saying it is not reached
+    undefined = [f"logistic slope {fit.slope_note}: no fit is drawn"] if fit.slope_note else []
+    assert notes == undefined + ([] if fit.crossing_in_range else [
         f"P(success) = 0.5 is not reached in the measured range: the fit stays {fit.crossing_direction} 0.5"])
     assert figures == {
         "violins": (scales, True),
-        "fractions": (4 + bool(fit.crossing_in_range), True),
+        "fractions": (4 + bool(fit.crossing_in_range) - bool(fit.slope_note), True),
         "top_seeds": (min(5, seeds) * (1 if scales < 4 else 2), True),  # B = L below 4 scales: one ranking
         "histograms": (scales, True),
     }

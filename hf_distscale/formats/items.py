@@ -21,8 +21,9 @@ without loading a model. Columns:
 
 Format versions (Parquet metadata, `versions`): 1 is the first, multiple-choice
 only side table (doc_id, no family, item_id, correct or nll; its files carry the
-results table's version stamp): migrated on read, the family taken from the
-results table when the reader passes it. 2 is the table above.
+results table's version stamp), lifted by the migration chain on read
+(`side_table_to_v2`), the family taken from the results table when the reader
+passes it. 2 is the table above.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ import pyarrow.parquet as pq
 
 from hf_distscale.formats.checks import Column, check_table
 from hf_distscale.formats.outputs import write_file
-from hf_distscale.formats.versions import CURRENT, PARQUET_VERSION_KEY, check_version
+from hf_distscale.formats.versions import CURRENT, PARQUET_VERSION_KEY, check_version, migrate, migration
 
 ITEMS_SUFFIX = ".items.parquet"
 # Column -> its contract (`formats.checks`), checked on every read; `loglikelihoods` (a list per row) aside.
@@ -81,17 +82,19 @@ def item_rows(identity: dict, benchmark: str, condition: str, item_ids, correct,
     }).astype(COLUMNS)
 
 
-def _migrate_side_table(table: pd.DataFrame, families: dict[str, str]) -> pd.DataFrame:
-    """Version 1 (multiple-choice side table) -> 2: item_id, correct and nll from the log-likelihoods."""
+@migration("items", 1)
+def side_table_to_v2(table: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Version 1 (multiple-choice side table) -> 2: item_id, correct and nll from the log-likelihoods;
+    the family is left empty (`read_items` fills it from the results table when it has one)."""
     lls = [np.asarray(ll, dtype=float) for ll in table["loglikelihoods"]]
     targets = table["target"].astype(int).to_numpy()
     return table.assign(
-        family=table["model_path"].map(families).fillna(""),
+        family="",
         item_id=table["doc_id"].astype(str),
         correct=[float(np.argmax(ll) == t) for ll, t in zip(lls, targets)],
         nll=[-float(ll[t]) for ll, t in zip(lls, targets)],
         loglikelihoods=[list(ll) for ll in lls],
-    )[list(COLUMNS)].astype(COLUMNS)
+    )[list(COLUMNS)]
 
 
 def read_items(path: str | Path, results: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -105,12 +108,15 @@ def read_items(path: str | Path, results: pd.DataFrame | None = None) -> pd.Data
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise ValueError(f"{source} is not a Parquet items table ({reason}); evaluate again with "
                          f"`hf-distscale eval` or `hf-distscale lm-eval`") from None
-    version = metadata.get(PARQUET_VERSION_KEY)
-    version = check_version("items", int(version) if version and version.isdigit() else version, source)
-    if version <= CURRENT["results"] and {"doc_id", "loglikelihoods"} <= set(table.columns) \
-            and "item_id" not in table.columns:
-        families = {} if results is None else dict(zip(results["model_path"], results["family"]))
-        return _migrate_side_table(table, families)
+    if {"doc_id", "loglikelihoods"} <= set(table.columns) and "item_id" not in table.columns:
+        version = 1  # the side table, whatever version its file was stamped with (the results table's)
+    else:
+        stamp = metadata.get(PARQUET_VERSION_KEY)
+        version = check_version("items", int(stamp) if stamp and stamp.isdigit() else stamp, source)
+    table = migrate("items", version, table, source)
+    if results is not None and (table["family"].fillna("") == "").any():
+        families = dict(zip(results["model_path"], results["family"]))
+        table = table.assign(family=table["model_path"].map(families).fillna(table["family"]))
     missing = [column for column in COLUMNS if column not in table.columns]
     if missing:
         raise ValueError(f"{source} has no {missing[0]!r} column; it is not an items table of this version; "

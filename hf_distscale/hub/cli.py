@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from hf_distscale.formats.outputs import GROWING, check_output, output_lock
 
@@ -19,7 +20,11 @@ def push(args: argparse.Namespace) -> None:
         extra["results"] = args.results
     elif args.results:
         raise ValueError("--results: only `hub push population` takes a results table for its card")
+    from hf_distscale.formats.results import read_parquet
     from hf_distscale.hub import transfer  # pandas and the Hub client: after argument parsing
+
+    if args.kind == "results" and Path(args.source).expanduser().is_file():
+        read_parquet(args.source)  # a faulty table is refused before the staging folder's lock is taken
 
     pushers = {"population": transfer.push_population, "dataset": transfer.push_dataset,
                "results": transfer.push_results}
