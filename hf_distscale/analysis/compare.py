@@ -157,26 +157,30 @@ def detectable_mean_difference(sd: float, n_a: int, n_b: int, alpha: float, powe
     return float((z_alpha + z_power) * sd * math.sqrt(1 / n_a + 1 / n_b))
 
 
+def _fleiss(pooled: float, effect: float, z_alpha: float, z_power: float) -> float:
+    centre = min(max(pooled, effect / 2), 1 - effect / 2)
+    p1, p2 = centre - effect / 2, centre + effect / 2
+    root = z_alpha * math.sqrt(2 * centre * (1 - centre)) + z_power * math.sqrt(p1 * (1 - p1) + p2 * (1 - p2))
+    return float(math.ceil(root**2 / effect**2))
+
+
 def seeds_for_fraction(pooled: float, effect: float, alpha: float, power: float) -> float:
     """Fleiss' seeds per side to tell p1 = c - effect/2 from p2 = c + effect/2 (module docstring)."""
     if not 0 < effect <= 1:
         return math.nan
-    centre = min(max(pooled, effect / 2), 1 - effect / 2)
-    p1, p2 = centre - effect / 2, centre + effect / 2
-    z_alpha, z_power = _z_sum(alpha, power)
-    root = z_alpha * math.sqrt(2 * centre * (1 - centre)) + z_power * math.sqrt(p1 * (1 - p1) + p2 * (1 - p2))
-    return float(math.ceil(root**2 / effect**2))
+    return _fleiss(pooled, effect, *_z_sum(alpha, power))
 
 
 def detectable_fraction_difference(pooled: float, n_a: int, n_b: int, alpha: float, power: float) -> float:
     """The smallest effect whose Fleiss seed count fits the harmonic mean of n_a and n_b (bisection)."""
     n = 2 / (1 / n_a + 1 / n_b)
-    if seeds_for_fraction(pooled, 1.0, alpha, power) > n:
+    z_alpha, z_power = _z_sum(alpha, power)
+    if _fleiss(pooled, 1.0, z_alpha, z_power) > n:
         return math.nan  # not even a difference of 1 is detectable
     low, high = 0.0, 1.0
     for _ in range(40):
         middle = (low + high) / 2
-        low, high = (low, middle) if seeds_for_fraction(pooled, middle, alpha, power) <= n else (middle, high)
+        low, high = (low, middle) if _fleiss(pooled, middle, z_alpha, z_power) <= n else (middle, high)
     return high
 
 
