@@ -34,6 +34,7 @@ from hf_distscale.analysis.summary import console_tables
 from hf_distscale.data import export_dataset
 from hf_distscale.evaluation import evaluate_population
 from hf_distscale.evaluation.lm_eval_run import evaluate_lm_population
+from hf_distscale.formats.items import items_path, read_items
 from hf_distscale.hub import stage_all
 from hf_distscale.leaderboard import build_site
 from hf_distscale.presets import available_lm_presets, available_presets, load_lm_preset, load_preset
@@ -163,12 +164,15 @@ def build_leaderboard(run: Run) -> list[str]:
 
 
 def analyze_reference(run: Run) -> list[str]:
-    """Analyse the shipped reference population's results table (no training: it ships with the package)."""
+    """Analyse the shipped reference population's results table, with its items table where it ships one
+    (no training: both ship with the package)."""
     reference = run.recipe["reference"]
     results = REFERENCE_DIR / reference["name"] / "results.parquet"
     folder = run.out_dir / "reference-analysis"
     run.outputs["reference_analysis"] = folder
-    analyze(results, folder, breakthrough_test_length=reference.get("breakthrough_test_length"), plan=False)
+    items = read_items(items_path(results)) if items_path(results).is_file() else None
+    analyze(results, folder, breakthrough_test_length=reference.get("breakthrough_test_length"), plan=False,
+            items=items)
     return [f"reference population {reference['name']} ({results}): analysis in {folder}", console_tables(folder)]
 
 
