@@ -34,7 +34,7 @@ from hf_distscale.analysis.summary import console_tables
 from hf_distscale.data import export_dataset
 from hf_distscale.evaluation import evaluate_population
 from hf_distscale.evaluation.lm_eval_run import evaluate_lm_population
-from hf_distscale.formats.items import items_path, read_items
+from hf_distscale.formats.items import items_beside, read_items
 from hf_distscale.hub import stage_all
 from hf_distscale.leaderboard import build_site
 from hf_distscale.presets import available_lm_presets, available_presets, load_lm_preset, load_preset
@@ -170,7 +170,8 @@ def analyze_reference(run: Run) -> list[str]:
     results = REFERENCE_DIR / reference["name"] / "results.parquet"
     folder = run.out_dir / "reference-analysis"
     run.outputs["reference_analysis"] = folder
-    items = read_items(items_path(results)) if items_path(results).is_file() else None
+    items_file = items_beside(results)
+    items = None if items_file is None else read_items(items_file)
     analyze(results, folder, breakthrough_test_length=reference.get("breakthrough_test_length"), plan=False,
             items=items)
     return [f"reference population {reference['name']} ({results}): analysis in {folder}", console_tables(folder)]

@@ -50,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> None:
     check_results_source(args.results)
-    items_file(args)
+    items = items_file(args)
     out = check_output(args.out, ANALYSIS, inputs=[args.results], example="analysis")
     try:
         check_resamples(args.resamples)  # the analysis's own rule, found before the heavy imports
@@ -58,6 +58,7 @@ def run(args: argparse.Namespace) -> None:
         raise ValueError(f"--{err}") from None
     from hf_distscale.analysis.report import analyze  # heavy (scipy, matplotlib): after the checks
     from hf_distscale.analysis.summary import console_tables
+    from hf_distscale.formats.items import read_items
     from hf_distscale.hub.reading import read_results
 
     results = read_results(args.results)
@@ -70,7 +71,7 @@ def run(args: argparse.Namespace) -> None:
         seed=args.seed,
         breakthrough_condition=args.breakthrough_condition,
         plan=args.plan,
-        items=read_items_for(args, results),
+        items=None if items is None else read_items(items, results),
     )
     print("\n" + console_tables(out))
     print(f"\nwrote {len(paths)} files to {args.out}: summary.md (every table), statistics.json, claims.json, "
@@ -80,22 +81,14 @@ def run(args: argparse.Namespace) -> None:
 def items_file(args: argparse.Namespace) -> Path | None:
     """The items table the split reads: `--items` (which must exist), else the one beside a local results
     table if `eval` or `lm-eval` wrote it, else None (no split)."""
-    from hf_distscale.formats.items import items_path
+    from hf_distscale.formats.items import items_beside
 
-    if args.items is not None:
-        path = Path(args.items).expanduser()
-        if not path.is_file():
-            raise ValueError(
-                f"--items: no items table at {args.items}; `hf-distscale eval` and `lm-eval` write one beside "
-                f"their results table (RESULTS.items.parquet, unless run with --no-items): evaluate again "
-                f"without --no-items, or drop --items to analyse without the seeds-versus-items split")
-        return path
-    beside = items_path(Path(args.results).expanduser())
-    return beside if Path(args.results).expanduser().is_file() and beside.is_file() else None
-
-
-def read_items_for(args: argparse.Namespace, results):
-    from hf_distscale.formats.items import read_items
-
-    path = items_file(args)
-    return None if path is None else read_items(path, results)
+    if args.items is None:
+        return items_beside(args.results)
+    path = Path(args.items).expanduser()
+    if not path.is_file():
+        raise ValueError(
+            f"--items: no items table at {args.items}; `hf-distscale eval` and `lm-eval` write one beside "
+            f"their results table (RESULTS.items.parquet, unless run with --no-items): evaluate again "
+            f"without --no-items, or drop --items to analyse without the seeds-versus-items split")
+    return path

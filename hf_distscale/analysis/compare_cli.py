@@ -70,17 +70,17 @@ def run(args: argparse.Namespace) -> None:
     from hf_distscale.formats.comparison import COMPARISON_FILE, COMPARISON_MD, comparison_json
     from hf_distscale.hub.reading import read_results
 
-    from hf_distscale.formats.items import items_path, read_items
+    from hf_distscale.formats.items import items_beside, read_items
 
-    def items_beside(source: str, results):
-        path = items_path(Path(source).expanduser())
-        return read_items(path, results) if Path(source).expanduser().is_file() and path.is_file() else None
+    def side_items(source: str, results):
+        path = items_beside(source)
+        return None if path is None else read_items(path, results)
 
     filters_a, filters_b = parse_filter(args.filter_a, "--a"), parse_filter(args.filter_b, "--b")
     table_a = read_results(args.a)
     table_b = table_a if args.b is None else read_results(args.b)
-    items_a = items_beside(args.a, table_a)
-    items_b = items_a if args.b is None else items_beside(args.b, table_b)
+    items_a = side_items(args.a, table_a)
+    items_b = items_a if args.b is None else side_items(args.b, table_b)
     side_a, side_b = select(table_a, filters_a, "A"), select(table_b, filters_b, "B")
     keys = match_keys(filters_a, filters_b)
     groups = compare_tables(side_a, side_b, keys, args.metric, alpha=args.alpha, power=args.power,

@@ -64,6 +64,14 @@ def items_path(results_path: str | Path) -> Path:
     return results_path.with_name(results_path.name.removesuffix(".parquet") + ITEMS_SUFFIX)
 
 
+def items_beside(results_source: str | Path) -> Path | None:
+    """The items table `eval` or `lm-eval` wrote beside a local results table; None for a repo id or
+    a table evaluated without items."""
+    results_path = Path(results_source).expanduser()
+    beside = items_path(results_path)
+    return beside if results_path.is_file() and beside.is_file() else None
+
+
 def empty_items() -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in COLUMNS.items()})
 
